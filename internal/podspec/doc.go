@@ -1,0 +1,5 @@
+// Package podspec finds the pod template inside the workload kinds Ballast
+// handles and walks its containers, naming each field in both the
+// Kubernetes field-path notation people read and the JSON pointer notation
+// patches use.
+package podspec
