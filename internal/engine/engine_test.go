@@ -1,0 +1,366 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/mutators"
+	"github.com/ballast-dev/ballast/validators"
+)
+
+func TestNewRejectsABadCatalog(t *testing.T) {
+	check := func(*validators.Target) []validators.Finding { return nil }
+	tests := map[string]struct {
+		rules   []validators.Rule
+		muts    []mutators.Mutator
+		wantErr string
+	}{
+		"a duplicate rule ID": {
+			rules:   []validators.Rule{{ID: "a", Check: check}, {ID: "a", Check: check}},
+			wantErr: `rule "a" registered twice`,
+		},
+		"an ID that is not kebab-case": {
+			rules:   []validators.Rule{{ID: "Readiness_Probe", Check: check}},
+			wantErr: "not kebab-case",
+		},
+		"a rule without a check": {
+			rules:   []validators.Rule{{ID: "a"}},
+			wantErr: `rule "a" has no Check`,
+		},
+		"a mutator for an unknown rule": {
+			rules:   []validators.Rule{{ID: "a", Check: check}},
+			muts:    []mutators.Mutator{mutators.Default()[0]},
+			wantErr: "satisfies unknown rule",
+		},
+		"a nil mutator": {
+			rules:   []validators.Rule{{ID: "a", Check: check}},
+			muts:    []mutators.Mutator{nil},
+			wantErr: "mutator 0 is nil",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := New(tc.rules, tc.muts)
+			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
+
+func TestDefaultCatalogIsValid(t *testing.T) {
+	_, err := New(validators.Default(), mutators.Default())
+	require.NoError(t, err)
+}
+
+func TestEvaluatePod(t *testing.T) {
+	e := Default()
+	jobPod := replicaSetPod(webContainer("app"))
+	jobPod.OwnerReferences[0].Kind = "Job"
+	bare := replicaSetPod(webContainer("app"))
+	bare.OwnerReferences = nil
+	mirror := replicaSetPod(webContainer("app"))
+	mirror.Annotations = map[string]string{"kubernetes.io/config.mirror": "abc"}
+	done := replicaSetPod(compliant(webContainer("app")))
+
+	tests := map[string]struct {
+		pod           *corev1.Pod
+		settings      *policy.Settings
+		wantSkipped   string
+		wantMutators  []string
+		wantPatch     bool
+		wantInjection string
+	}{
+		"a ReplicaSet pod in enforce gets every default and a patch": {
+			pod:           replicaSetPod(webContainer("app")),
+			settings:      settings(t, policy.ModeEnforce),
+			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
+			wantPatch:     true,
+			wantInjection: "prestop-sleep/app,readiness-probe/app",
+		},
+		"warn mode applies the defaults too": {
+			pod:           replicaSetPod(webContainer("app")),
+			settings:      settings(t, policy.ModeWarn),
+			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
+			wantPatch:     true,
+			wantInjection: "prestop-sleep/app,readiness-probe/app",
+		},
+		"dryrun reports the defaults but patches nothing": {
+			pod:          replicaSetPod(webContainer("app")),
+			settings:     settings(t, policy.ModeDryRun),
+			wantMutators: []string{"prestop-sleep", "readiness-probe"},
+		},
+		"mode off skips the pod": {
+			pod:         replicaSetPod(webContainer("app")),
+			settings:    settings(t, policy.ModeOff),
+			wantSkipped: "mode off",
+		},
+		"an exempted rule turns its mutator off": {
+			pod:           replicaSetPod(webContainer("app")),
+			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "legacy", Rules: []string{"readiness-probe"}}),
+			wantMutators:  []string{"prestop-sleep"},
+			wantPatch:     true,
+			wantInjection: "prestop-sleep/app",
+		},
+		"a Job's pod is left alone": {
+			pod:         jobPod,
+			settings:    settings(t, policy.ModeEnforce),
+			wantSkipped: "controlled by a Job",
+		},
+		"a bare pod is left alone": {
+			pod:         bare,
+			settings:    settings(t, policy.ModeEnforce),
+			wantSkipped: "bare pod",
+		},
+		"a mirror pod is left alone": {
+			pod:         mirror,
+			settings:    settings(t, policy.ModeEnforce),
+			wantSkipped: "mirror pod",
+		},
+		"a pod that has every default needs no patch": {
+			pod:      done,
+			settings: settings(t, policy.ModeEnforce),
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			before := tc.pod.DeepCopy()
+			raw, err := json.Marshal(tc.pod)
+			require.NoError(t, err)
+
+			res := e.Evaluate(Input{Object: tc.pod, Raw: raw, Settings: tc.settings})
+
+			assert.Equal(t, before, tc.pod, "Evaluate must not modify its input")
+			assert.Contains(t, res.Skipped, tc.wantSkipped)
+			if tc.wantSkipped == "" {
+				assert.Empty(t, res.Skipped)
+			}
+			var got []string
+			for _, m := range res.Mutations {
+				got = append(got, m.Mutator)
+			}
+			assert.Equal(t, tc.wantMutators, got)
+			assert.Empty(t, res.Findings, "pods are mutated, not validated")
+			if !tc.wantPatch {
+				assert.Nil(t, res.Patch)
+				return
+			}
+			var patched corev1.Pod
+			require.NoError(t, json.Unmarshal(applyPatch(t, raw, res.Patch), &patched))
+			assert.Equal(t, tc.wantInjection, patched.Annotations[policy.InjectedAnnotation])
+
+			again := e.Evaluate(Input{Object: &patched, Settings: tc.settings})
+			assert.Empty(t, again.Mutations, "a second pass must change nothing")
+			assert.Nil(t, again.Patch)
+		})
+	}
+}
+
+func TestEvaluateWorkload(t *testing.T) {
+	e := Default()
+	hpa := &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
+			MinReplicas:    ptr.To[int32](3),
+			MaxReplicas:    10,
+		},
+	}
+	teamPDB := &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: ptr.To(intstr.FromInt32(1)),
+			Selector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		},
+	}
+	spread := deployment(ptr.To[int32](3), compliant(webContainer("app")))
+	spread.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+		MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway,
+		LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+	}}
+
+	tests := map[string]struct {
+		input        Input
+		wantFindings map[string]policy.Action
+		wantMutators []string
+	}{
+		"one replica without probes is judged as it will run": {
+			input: Input{Object: deployment(nil, webContainer("app")), Settings: settings(t, policy.ModeEnforce)},
+			wantFindings: map[string]policy.Action{
+				"min-replicas":   policy.ActionDeny,
+				"liveness-probe": policy.ActionWarn,
+			},
+			wantMutators: []string{"prestop-sleep", "readiness-probe"},
+		},
+		"an HPA's minReplicas counts, and Ballast plans a PDB": {
+			input: Input{
+				Object:   spread,
+				Settings: settings(t, policy.ModeEnforce),
+				Related:  validators.Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{hpa}},
+			},
+			wantFindings: map[string]policy.Action{},
+			wantMutators: []string{pdbMutator},
+		},
+		"a team PDB means Ballast plans none": {
+			input: Input{
+				Object:   spread,
+				Settings: settings(t, policy.ModeEnforce),
+				Related:  validators.Related{PDBs: []*policyv1.PodDisruptionBudget{teamPDB}},
+			},
+			wantFindings: map[string]policy.Action{},
+		},
+		"exempting every rule leaves nothing": {
+			input: Input{
+				Object:   deployment(nil, webContainer("app")),
+				Settings: settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "all", Rules: []string{policy.AllRules}}),
+			},
+			wantFindings: map[string]policy.Action{},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := e.Evaluate(tc.input)
+			require.Empty(t, res.Skipped)
+			got := map[string]policy.Action{}
+			for _, f := range res.Findings {
+				got[f.Rule] = f.Action
+				assert.NotEmpty(t, f.Field, "finding %s names no field", f.Rule)
+				assert.NotEmpty(t, f.Fix, "finding %s has no fix", f.Rule)
+			}
+			assert.Equal(t, tc.wantFindings, got)
+			var muts []string
+			for _, m := range res.Mutations {
+				muts = append(muts, m.Mutator)
+			}
+			assert.Equal(t, tc.wantMutators, muts)
+			assert.Nil(t, res.Patch, "workloads are never patched")
+		})
+	}
+}
+
+func TestEvaluateOtherKinds(t *testing.T) {
+	e := Default()
+	blocking := &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+			Selector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+		},
+	}
+	single := &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
+			MaxReplicas:    3,
+		},
+	}
+	s := settings(t, policy.ModeEnforce)
+
+	pdb := e.Evaluate(Input{Object: blocking, Settings: s})
+	require.Len(t, pdb.Findings, 1)
+	assert.Equal(t, "pdb-allows-disruption", pdb.Findings[0].Rule)
+	assert.Equal(t, policy.ActionDeny, pdb.Findings[0].Action)
+
+	hpa := e.Evaluate(Input{Object: single, Settings: s})
+	require.Len(t, hpa.Findings, 1)
+	assert.Equal(t, "hpa-min-replicas", hpa.Findings[0].Rule)
+
+	job := e.Evaluate(Input{Object: &batchv1.Job{}, Settings: s})
+	assert.Equal(t, "kind Job is not evaluated", job.Skipped)
+	assert.Equal(t, "no object", e.Evaluate(Input{Settings: s}).Skipped)
+}
+
+func TestDecision(t *testing.T) {
+	deny := validators.Finding{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "1 replica; the minimum is 2", Fix: "set spec.replicas: 2"}
+	warn := validators.Finding{Rule: "liveness-probe", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].livenessProbe", Message: `container "app" has no livenessProbe`, Fix: "add one"}
+	preStop := mutators.Change{Rule: "prestop-hook", Mutator: "prestop-sleep", Container: "app", Message: "preStop sleep 5s"}
+	expires := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+	tests := map[string]struct {
+		result       Result
+		wantAllowed  bool
+		wantDeny     []string
+		wantWarnings []string
+		wantAudit    map[string]string
+	}{
+		"enforce denies and lists every denial with its fix": {
+			result:       Result{Kind: "Deployment", Namespace: "shop", Name: "web", Mode: policy.ModeEnforce, ModeSource: "policy default", Findings: []validators.Finding{deny, warn}, Mutations: []mutators.Change{preStop}},
+			wantDeny:     []string{"Deployment shop/web", "min-replicas: 1 replica; the minimum is 2 (spec.replicas). Fix: set spec.replicas: 2"},
+			wantWarnings: []string{`liveness-probe: container "app" has no livenessProbe`},
+			wantAudit:    map[string]string{AuditMode: "enforce", AuditDecision: DecisionDenied, AuditRules: "min-replicas=deny,liveness-probe=warn", AuditMutations: "prestop-sleep/app"},
+		},
+		"warn admits and warns, and tells what pods get": {
+			result:      Result{Kind: "Deployment", Mode: policy.ModeWarn, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop}},
+			wantAllowed: true,
+			wantWarnings: []string{
+				"min-replicas: m",
+				"prestop-hook: pods get preStop sleep 5s (app)",
+			},
+			wantAudit: map[string]string{AuditMode: "warn", AuditDecision: DecisionAllowed, AuditRules: "min-replicas=deny", AuditMutations: "prestop-sleep/app"},
+		},
+		"dryrun says what would be denied and set": {
+			result:      Result{Kind: "Deployment", Mode: policy.ModeDryRun, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop, {Rule: "pdb", Mutator: pdbMutator, Message: "PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)"}}},
+			wantAllowed: true,
+			wantWarnings: []string{
+				"min-replicas (would deny): m",
+				"prestop-hook: would set preStop sleep 5s (app)",
+				"pdb: would create PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)",
+			},
+			wantAudit: map[string]string{AuditMode: "dryrun", AuditDecision: DecisionWouldDeny, AuditRules: "min-replicas=deny", AuditMutations: "prestop-sleep/app,pdb-reconciler"},
+		},
+		"a skipped object is allowed silently": {
+			result:      Result{Kind: "Deployment", Mode: policy.ModeOff, Skipped: "mode off"},
+			wantAllowed: true,
+			wantAudit:   map[string]string{AuditMode: "off", AuditDecision: DecisionSkipped},
+		},
+		"pods carry no mutation warnings: no person reads them": {
+			result:      Result{Kind: KindPod, Mode: policy.ModeEnforce, Mutations: []mutators.Change{preStop}},
+			wantAllowed: true,
+			wantAudit:   map[string]string{AuditMode: "enforce", AuditDecision: DecisionAllowed, AuditMutations: "prestop-sleep/app"},
+		},
+		"an expired exemption is reported": {
+			result:       Result{Kind: "Deployment", Mode: policy.ModeEnforce, Expired: []policy.ExemptionRef{{Name: "legacy", Expires: &expires}}},
+			wantAllowed:  true,
+			wantWarnings: []string{"exemption legacy has expired and no longer applies (since 2026-01-01)"},
+			wantAudit:    map[string]string{AuditMode: "enforce", AuditDecision: DecisionAllowed},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			d := tc.result.Decision()
+			assert.Equal(t, tc.wantAllowed, d.Allowed)
+			for _, s := range tc.wantDeny {
+				assert.Contains(t, d.DenyMessage, s)
+			}
+			if tc.wantAllowed {
+				assert.Empty(t, d.DenyMessage)
+			}
+			assert.Equal(t, tc.wantWarnings, d.Warnings)
+			assert.Equal(t, tc.wantAudit, d.AuditAnnotations)
+		})
+	}
+}
+
+func TestWarningsAreClipped(t *testing.T) {
+	var findings []validators.Finding
+	long := string(make([]byte, 400))
+	for range 30 {
+		findings = append(findings, validators.Finding{Rule: "image-tag", Action: policy.ActionWarn, Message: long})
+	}
+	d := Result{Kind: "Deployment", Mode: policy.ModeWarn, Findings: findings}.Decision()
+	require.Len(t, d.Warnings, maxWarnings)
+	assert.Contains(t, d.Warnings[maxWarnings-1], "19 more warnings")
+	for _, w := range d.Warnings {
+		assert.LessOrEqual(t, len(w), maxWarningLength)
+	}
+}

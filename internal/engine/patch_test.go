@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"encoding/json"
+	"testing"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ballast-dev/ballast/mutators"
+)
+
+func TestBuildPatch(t *testing.T) {
+	tests := map[string]struct {
+		raw     string
+		changes []mutators.Change
+		wantOps string
+		want    string
+		wantErr string
+	}{
+		"a missing parent is created around the value": {
+			raw:     `{"spec":{"containers":[{"name":"app"}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle/preStop", Value: map[string]any{"sleep": map[string]int{"seconds": 5}}}},
+			wantOps: `[{"op":"add","path":"/spec/containers/0/lifecycle","value":{"preStop":{"sleep":{"seconds":5}}}}]`,
+			want:    `{"spec":{"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":5}}}}]}}`,
+		},
+		"an existing parent keeps its other members": {
+			raw:     `{"spec":{"containers":[{"name":"app","lifecycle":{"postStart":{"exec":{"command":["x"]}}}}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle/preStop", Value: map[string]any{"sleep": map[string]int{"seconds": 5}}}},
+			wantOps: `[{"op":"add","path":"/spec/containers/0/lifecycle/preStop","value":{"sleep":{"seconds":5}}}]`,
+			want:    `{"spec":{"containers":[{"name":"app","lifecycle":{"postStart":{"exec":{"command":["x"]}},"preStop":{"sleep":{"seconds":5}}}}]}}`,
+		},
+		"a null parent is replaced": {
+			raw:     `{"spec":{"containers":[{"name":"app","lifecycle":null}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle/preStop", Value: map[string]any{"sleep": map[string]int{"seconds": 5}}}},
+			wantOps: `[{"op":"add","path":"/spec/containers/0/lifecycle","value":{"preStop":{"sleep":{"seconds":5}}}}]`,
+			want:    `{"spec":{"containers":[{"name":"app","lifecycle":{"preStop":{"sleep":{"seconds":5}}}}]}}`,
+		},
+		"an existing leaf is replaced": {
+			raw:     `{"spec":{"terminationGracePeriodSeconds":10}}`,
+			changes: []mutators.Change{{Pointer: "/spec/terminationGracePeriodSeconds", Value: int64(30)}},
+			wantOps: `[{"op":"replace","path":"/spec/terminationGracePeriodSeconds","value":30}]`,
+			want:    `{"spec":{"terminationGracePeriodSeconds":30}}`,
+		},
+		"unknown fields of the original are preserved": {
+			raw:     `{"metadata":{"x-unknown":{"a":1}},"spec":{"futureField":true,"containers":[{"name":"app","futureField":[1,2]}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/readinessProbe", Value: map[string]any{"tcpSocket": map[string]int{"port": 80}}}},
+			want:    `{"metadata":{"x-unknown":{"a":1}},"spec":{"futureField":true,"containers":[{"name":"app","futureField":[1,2],"readinessProbe":{"tcpSocket":{"port":80}}}]}}`,
+		},
+		"an escaped annotation key is created under missing annotations": {
+			raw:     `{"metadata":{"name":"p"}}`,
+			changes: []mutators.Change{{Pointer: "/metadata/annotations/ballast.dev~1injected", Value: "prestop-sleep/app"}},
+			wantOps: `[{"op":"add","path":"/metadata/annotations","value":{"ballast.dev/injected":"prestop-sleep/app"}}]`,
+			want:    `{"metadata":{"name":"p","annotations":{"ballast.dev/injected":"prestop-sleep/app"}}}`,
+		},
+		"two changes under one new parent both land": {
+			raw: `{"spec":{"containers":[{"name":"app"}]}}`,
+			changes: []mutators.Change{
+				{Pointer: "/spec/containers/0/lifecycle/preStop", Value: "a"},
+				{Pointer: "/spec/containers/0/lifecycle/postStart", Value: "b"},
+			},
+			want: `{"spec":{"containers":[{"name":"app","lifecycle":{"preStop":"a","postStart":"b"}}]}}`,
+		},
+		"changes without a pointer produce no operation": {
+			raw:     `{"spec":{}}`,
+			changes: []mutators.Change{{Message: "PodDisruptionBudget x"}},
+			wantOps: "null",
+			want:    `{"spec":{}}`,
+		},
+		"a path through a scalar is an error": {
+			raw:     `{"spec":{"containers":"oops"}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle", Value: "x"}},
+			wantErr: "not an object or array",
+		},
+		"an index past the end is an error": {
+			raw:     `{"spec":{"containers":[]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle", Value: "x"}},
+			wantErr: "out of range",
+		},
+		"invalid JSON is an error": {
+			raw:     `{"spec":`,
+			changes: []mutators.Change{{Pointer: "/spec/x", Value: 1}},
+			wantErr: "decoding object",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			patch, err := buildPatch([]byte(tc.raw), nil, tc.changes)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			if tc.wantOps != "" {
+				if tc.wantOps == "null" {
+					assert.Nil(t, patch)
+				} else {
+					assert.JSONEq(t, tc.wantOps, string(patch))
+				}
+			}
+			assert.JSONEq(t, tc.want, string(applyPatch(t, []byte(tc.raw), patch)))
+		})
+	}
+}
+
+// applyPatch applies an RFC 6902 patch (nil means none) with a real JSON
+// patch implementation.
+func applyPatch(t testing.TB, doc, patch []byte) []byte {
+	t.Helper()
+	if patch == nil {
+		return doc
+	}
+	p, err := jsonpatch.DecodePatch(patch)
+	require.NoError(t, err)
+	out, err := p.Apply(doc)
+	require.NoError(t, err, "patch %s does not apply", patch)
+	require.True(t, json.Valid(out))
+	return out
+}
