@@ -1,0 +1,104 @@
+package main
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ballast-dev/ballast/internal/check"
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// Output formats of check and version.
+const (
+	outputText = "text"
+	outputJSON = "json"
+)
+
+// checkModes are the modes check can judge in.
+var checkModes = []policy.Mode{policy.ModeEnforce, policy.ModeWarn, policy.ModeDryRun}
+
+func newCheckCommand() *cobra.Command {
+	var (
+		files      []string
+		policyFile string
+		mode       string
+		namespace  string
+		output     string
+	)
+	cmd := &cobra.Command{
+		Use:   "check -f PATH [-f PATH...]",
+		Short: "Report what Ballast would deny and set for manifests, without a cluster",
+		Long: `Check judges Kubernetes manifests with the same rules and pod defaults as
+the admission webhook, and reports what enforcement would reject, what the
+pods would receive and what could not be read.
+
+Manifests are files, directories (every .yaml, .yml and .json file below
+them) or - for standard input: multi-document YAML or JSON, Lists, and the
+output of helm template and kustomize build.
+
+Exit status: 0 when nothing would be denied, 1 when something would, 2 when
+some input could not be read or parsed (the rest is still reported) or the
+command is misused.`,
+		Example: `  ballast check -f deploy/
+  helm template shop charts/shop | ballast check -f - --policy policy.yaml
+  kustomize build overlays/prod | ballast check -f - -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !slices.Contains(checkModes, policy.Mode(mode)) {
+				return fmt.Errorf("--mode %q: must be one of enforce, warn, dryrun", mode)
+			}
+			if err := validateOutput(output); err != nil {
+				return err
+			}
+			pol := policy.Default()
+			if policyFile != "" {
+				var err error
+				if pol, err = policy.Load(policyFile); err != nil {
+					fmt.Fprintln(cmd.ErrOrStderr(), "Error:", err)
+					return &exitError{code: exitFailure}
+				}
+			}
+			report := check.Run(check.Options{
+				Paths:     files,
+				Stdin:     cmd.InOrStdin(),
+				Spec:      &pol.Spec,
+				Mode:      policy.Mode(mode),
+				Namespace: namespace,
+				Now:       time.Now(),
+			})
+			write := report.WriteText
+			if output == outputJSON {
+				write = report.WriteJSON
+			}
+			if err := write(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			switch {
+			case report.Summary.Errors > 0:
+				return &exitError{code: exitFailure}
+			case report.Summary.Denied > 0:
+				return &exitError{code: exitDenied}
+			}
+			return nil
+		},
+	}
+	flags := cmd.Flags()
+	flags.StringArrayVarP(&files, "filename", "f", nil, "manifest file, directory (read recursively) or - for standard input; repeatable")
+	flags.StringVar(&policyFile, "policy", "", "BallastPolicy file (default: the built-in default policy)")
+	flags.StringVar(&mode, "mode", string(policy.ModeEnforce), "mode to judge every namespace in, unless the policy or a Namespace label turns it off: enforce, warn or dryrun")
+	flags.StringVarP(&namespace, "namespace", "n", "", "namespace of every object (default: the object's own, else default)")
+	flags.StringVarP(&output, "output", "o", outputText, "output format: text or json")
+	_ = cmd.MarkFlagRequired("filename") // the flag exists
+	return cmd
+}
+
+// validateOutput checks the value of an -o flag.
+func validateOutput(output string) error {
+	if output != outputText && output != outputJSON {
+		return fmt.Errorf("--output %q: must be text or json", output)
+	}
+	return nil
+}

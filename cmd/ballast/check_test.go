@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ballast-dev/ballast/internal/check"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of testdata/check/golden")
+
+// checkData is where the manifests, policies and golden files of the
+// check tests live.
+const checkData = "../../testdata/check"
+
+// run runs the ballast command line and returns its exit code, stdout and
+// stderr.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Execute(args, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// assertGolden compares got with the golden file at path, or rewrites the
+// file with -update.
+func assertGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(path, []byte(got), 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "run go test ./cmd/ballast -update to create it")
+	assert.Equal(t, string(want), got, "differs from %s; run go test ./cmd/ballast -update if the change is intended", path)
+}
+
+func TestCheckGolden(t *testing.T) {
+	golden, err := filepath.Abs(filepath.Join(checkData, "golden"))
+	require.NoError(t, err)
+	t.Chdir(filepath.Join(checkData, "manifests"))
+
+	tests := []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+	}{
+		{name: "compliant", args: []string{"-f", "compliant.yaml"}, code: exitOK},
+		{name: "noncompliant", args: []string{"-f", "noncompliant.yaml"}, code: exitDenied},
+		{name: "statefulset-hpa", args: []string{"-f", "statefulset-hpa.yaml"}, code: exitDenied},
+		{name: "pdb-blocks-drain", args: []string{"-f", "pdb-blocks-drain.yaml"}, code: exitDenied},
+		{name: "broken", args: []string{"-f", "broken.yaml"}, code: exitFailure},
+		{name: "kustomize-list", args: []string{"-f", "kustomize-list.yaml"}, code: exitOK},
+		{name: "helm-template", args: []string{"-f", "helm-template.yaml"}, code: exitDenied},
+		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied},
+		{name: "daemonset", args: []string{"-f", "daemonset.yaml"}, code: exitOK},
+		{name: "jobs", args: []string{"-f", "jobs.yaml"}, code: exitOK},
+		{
+			name: "exemptions",
+			args: []string{"-f", "namespace-mode.yaml", "-f", "noncompliant.yaml", "--policy", "../policies/exemptions.yaml"},
+			code: exitDenied,
+		},
+		{name: "mode-dryrun", args: []string{"-f", "noncompliant.yaml", "--mode", "dryrun"}, code: exitOK},
+		{name: "mode-warn", args: []string{"-f", "pdb-blocks-drain.yaml", "--mode", "warn"}, code: exitOK},
+		{name: "namespace-flag", args: []string{"-f", "helm-template.yaml", "--namespace", "storefront"}, code: exitDenied},
+		{name: "directory", args: []string{"-f", "."}, code: exitFailure},
+		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, output := range []string{"text", "json"} {
+				args := append([]string{"check", "-o", output}, tc.args...)
+				code, stdout, stderr := run(t, tc.stdin, args...)
+				assert.Equal(t, tc.code, code, "exit code with -o %s", output)
+				assert.Empty(t, stderr)
+				ext := map[string]string{"text": ".txt", "json": ".json"}[output]
+				assertGolden(t, filepath.Join(golden, tc.name+ext), stdout)
+			}
+		})
+	}
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(data)
+}
+
+func TestCheckJSONIsAReport(t *testing.T) {
+	code, stdout, _ := run(t, "", "check", "-o", "json", "-f", filepath.Join(checkData, "manifests"))
+	require.Equal(t, exitFailure, code)
+	var report check.Report
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(&report))
+	assert.Len(t, report.Objects, report.Summary.Objects)
+	assert.Len(t, report.Errors, report.Summary.Errors)
+	assert.Positive(t, report.Summary.Denied)
+}
+
+func TestCheckExitCodes(t *testing.T) {
+	manifests := filepath.Join(checkData, "manifests")
+	compliant := readFile(t, filepath.Join(manifests, "compliant.yaml"))
+	noncompliant := readFile(t, filepath.Join(manifests, "noncompliant.yaml"))
+
+	tests := map[string]struct {
+		args   []string
+		stdin  string
+		code   int
+		stdout string // a line the output holds
+		stderr string // a line the error output holds
+	}{
+		"stdin with nothing denied": {
+			args:   []string{"-f", "-"},
+			stdin:  compliant,
+			code:   exitOK,
+			stdout: "Deployment shop/checkout (stdin:3)",
+		},
+		"stdin with a denial": {
+			args:   []string{"-f", "-"},
+			stdin:  noncompliant,
+			code:   exitDenied,
+			stdout: "  DENY min-replicas  spec.replicas",
+		},
+		"unreadable input wins over a denial": {
+			args:   []string{"-f", "-", "-f", "missing.yaml"},
+			stdin:  noncompliant,
+			code:   exitFailure,
+			stdout: "  missing.yaml: no such file or directory",
+		},
+		"empty input is an error, as from a failed renderer": {
+			args:   []string{"-f", "-"},
+			code:   exitFailure,
+			stdout: "  stdin: no Kubernetes objects found",
+		},
+		"an invalid policy prints every problem": {
+			args:   []string{"-f", "-", "--policy", filepath.Join(checkData, "policies", "invalid.yaml")},
+			stdin:  compliant,
+			code:   exitFailure,
+			stderr: `  line 6: spec.rules.min-replica: Forbidden: unknown field; did you mean "min-replicas"?`,
+		},
+		"a missing policy": {
+			args:   []string{"-f", "-", "--policy", "missing-policy.yaml"},
+			code:   exitFailure,
+			stderr: "Error: read policy: open missing-policy.yaml: no such file or directory",
+		},
+		"no manifests": {
+			args:   []string{},
+			code:   exitFailure,
+			stderr: `Error: required flag(s) "filename" not set`,
+		},
+		"a mode check cannot judge in": {
+			args:   []string{"-f", "-", "--mode", "off"},
+			code:   exitFailure,
+			stderr: `Error: --mode "off": must be one of enforce, warn, dryrun`,
+		},
+		"an unknown output format": {
+			args:   []string{"-f", "-", "-o", "yaml"},
+			code:   exitFailure,
+			stderr: `Error: --output "yaml": must be text or json`,
+		},
+		"arguments instead of -f": {
+			args:   []string{"deploy.yaml"},
+			code:   exitFailure,
+			stderr: `Error: unknown command "deploy.yaml" for "ballast check"`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.stdin, append([]string{"check"}, tc.args...)...)
+			assert.Equal(t, tc.code, code)
+			if tc.stdout != "" {
+				assert.Contains(t, strings.Split(stdout, "\n"), tc.stdout, "stdout:\n%s", stdout)
+			}
+			if tc.stderr != "" {
+				assert.Contains(t, strings.Split(stderr, "\n"), tc.stderr, "stderr:\n%s", stderr)
+			} else {
+				assert.Empty(t, stderr)
+			}
+		})
+	}
+}

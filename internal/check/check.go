@@ -1,0 +1,238 @@
+package check
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/manifest"
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/validators"
+)
+
+// DefaultNamespace is the namespace of objects that set none, when
+// Options.Namespace is empty: the one kubectl applies them to.
+const DefaultNamespace = "default"
+
+// modeSource is the Settings.ModeSource of a mode Options.Mode set.
+const modeSource = "ballast check --mode"
+
+// Options says what to check and how.
+type Options struct {
+	// Paths are the manifests: files, directories, or "-" for Stdin.
+	Paths []string
+	Stdin io.Reader
+	// Spec is the defaulted policy.
+	Spec *policy.Spec
+	// Mode replaces the mode of every namespace that the policy or its
+	// labels do not turn off: it is the rollout stage to try. Empty means
+	// enforce, whose answer is what the webhook would reject. Exemptions
+	// still apply.
+	Mode policy.Mode
+	// Namespace, when set, is the namespace of every object. Otherwise an
+	// object is in the namespace its manifest sets, else DefaultNamespace.
+	Namespace string
+	// Now is the moment exemptions expire against.
+	Now time.Time
+	// Engine judges the objects; nil means engine.Default().
+	Engine *engine.Engine
+}
+
+// Run reads the manifests and judges every object Ballast evaluates as the
+// webhook would in its namespace: settings resolved from the policy (with
+// the labels of a Namespace among the manifests), the mode replaced by
+// opts.Mode, and the PodDisruptionBudgets, HorizontalPodAutoscalers and
+// workloads of the same namespace among the manifests as its surroundings.
+func Run(opts Options) Report {
+	docs, errs := manifest.Read(opts.Paths, opts.Stdin)
+	c := newChecker(opts, docs)
+	r := Report{
+		Objects: make([]Object, 0, len(docs)),
+		Errors:  make([]Error, 0, len(errs)),
+		Summary: Summary{Mode: c.mode, Rules: map[string]int{}},
+	}
+	for i := range docs {
+		r.add(c.judge(i))
+	}
+	for _, e := range errs {
+		r.Errors = append(r.Errors, Error{Source: e.Source.String(), Message: e.Err.Error()})
+	}
+	r.Summary.Errors = len(r.Errors)
+	return r
+}
+
+// add appends an object and counts it.
+func (r *Report) add(o Object) {
+	r.Objects = append(r.Objects, o)
+	s := &r.Summary
+	s.Objects++
+	if o.Skipped != "" {
+		s.Skipped++
+		return
+	}
+	s.Evaluated++
+	if !o.Allowed {
+		s.Denied++
+	}
+	for _, f := range o.Findings {
+		s.Rules[f.Rule]++
+		switch f.Action {
+		case policy.ActionDeny:
+			s.DenyFindings++
+		case policy.ActionWarn:
+			s.WarnFindings++
+		}
+	}
+	s.Mutations += len(o.Mutations)
+}
+
+// checker holds what judging one object needs to know of the others.
+type checker struct {
+	opts   Options
+	engine *engine.Engine
+	mode   policy.Mode
+	docs   []manifest.Document
+	// objects are the evaluated objects, placed in their namespace, by
+	// document index; nil for the other documents.
+	objects    []runtime.Object
+	namespaces []string
+	labels     map[string]map[string]string // of Namespace documents, by name
+	related    map[string]*validators.Related
+	settings   map[string]*policy.Settings
+}
+
+func newChecker(opts Options, docs []manifest.Document) *checker {
+	c := &checker{
+		opts:       opts,
+		engine:     opts.Engine,
+		mode:       opts.Mode,
+		docs:       docs,
+		objects:    make([]runtime.Object, len(docs)),
+		namespaces: make([]string, len(docs)),
+		labels:     map[string]map[string]string{},
+		related:    map[string]*validators.Related{},
+		settings:   map[string]*policy.Settings{},
+	}
+	if c.engine == nil {
+		c.engine = engine.Default()
+	}
+	if c.mode == "" {
+		c.mode = policy.ModeEnforce
+	}
+	for i, d := range docs {
+		if ns, ok := d.Object.(*corev1.Namespace); ok {
+			if _, seen := c.labels[ns.Name]; !seen {
+				c.labels[ns.Name] = ns.Labels
+			}
+			continue
+		}
+		if d.Object == nil {
+			continue
+		}
+		obj := d.Object.DeepCopyObject()
+		m, ok := obj.(metav1.Object)
+		if !ok {
+			continue // every evaluated kind has metadata
+		}
+		ns := c.namespaceOf(d)
+		m.SetNamespace(ns)
+		c.objects[i], c.namespaces[i] = obj, ns
+		c.relate(ns, d.Kind, obj)
+	}
+	return c
+}
+
+// namespaceOf returns the namespace an object is judged in.
+func (c *checker) namespaceOf(d manifest.Document) string {
+	switch {
+	case c.opts.Namespace != "":
+		return c.opts.Namespace
+	case d.Namespace != "":
+		return d.Namespace
+	}
+	return DefaultNamespace
+}
+
+// relate records obj among the surroundings of the objects of namespace ns.
+func (c *checker) relate(ns, kind string, obj runtime.Object) {
+	rel := c.related[ns]
+	if rel == nil {
+		rel = &validators.Related{}
+		c.related[ns] = rel
+	}
+	switch o := obj.(type) {
+	case *policyv1.PodDisruptionBudget:
+		rel.PDBs = append(rel.PDBs, o)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		rel.HPAs = append(rel.HPAs, o)
+	case *appsv1.Deployment:
+		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels})
+	case *appsv1.StatefulSet:
+		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels})
+	case *appsv1.DaemonSet:
+		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, TemplateLabels: o.Spec.Template.Labels})
+	}
+}
+
+// settingsOf returns the settings of namespace ns, with the mode replaced.
+func (c *checker) settingsOf(ns string) *policy.Settings {
+	if s, ok := c.settings[ns]; ok {
+		return s
+	}
+	s := policy.Resolve(c.opts.Spec, policy.Namespace{Name: ns, Labels: c.labels[ns]}, c.opts.Now)
+	if s.Mode != policy.ModeOff {
+		s.Mode, s.ModeSource = c.mode, modeSource
+	}
+	c.settings[ns] = &s
+	return &s
+}
+
+// judge returns the verdict on the i-th document.
+func (c *checker) judge(i int) Object {
+	d := c.docs[i]
+	o := Object{
+		APIVersion: d.APIVersion,
+		Kind:       d.Kind,
+		Namespace:  d.Namespace,
+		Name:       d.Name,
+		Source:     d.Source.String(),
+		Template:   d.Template,
+		Allowed:    true,
+		Findings:   []Finding{},
+		Mutations:  []Mutation{},
+	}
+	obj := c.objects[i]
+	if obj == nil {
+		o.Skipped = fmt.Sprintf("%s %s is not evaluated", d.APIVersion, d.Kind)
+		return o
+	}
+	ns := c.namespaces[i]
+	res := c.engine.Evaluate(engine.Input{Object: obj, Settings: c.settingsOf(ns), Related: *c.related[ns]})
+	o.Namespace, o.Name, o.Mode, o.Skipped = ns, res.Name, res.Mode, res.Skipped
+	o.Allowed = res.Decision().Allowed
+	for _, f := range res.Findings {
+		o.Findings = append(o.Findings, Finding{Rule: f.Rule, Action: f.Action, Container: f.Container, Field: f.Field, Message: f.Message, Fix: f.Fix})
+	}
+	for _, m := range res.Mutations {
+		o.Mutations = append(o.Mutations, Mutation{Rule: m.Rule, Container: m.Container, Field: m.Field, Message: m.Message})
+	}
+	o.Exemptions = exemptions(res.Exemptions)
+	o.ExpiredExemptions = exemptions(res.Expired)
+	return o
+}
+
+func exemptions(refs []policy.ExemptionRef) []Exemption {
+	var out []Exemption
+	for _, e := range refs {
+		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires})
+	}
+	return out
+}

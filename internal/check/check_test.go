@@ -1,0 +1,223 @@
+package check
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// now is the fixed moment of every check in these tests.
+var now = time.Date(2026, time.June, 1, 12, 0, 0, 0, time.UTC)
+
+// deployment returns a Deployment manifest with one serving container that
+// meets every container rule.
+func deployment(namespace, name string, replicas int) string {
+	ns := ""
+	if namespace != "" {
+		ns = "\n  namespace: " + namespace
+	}
+	return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ` + name + ns + `
+spec:
+  replicas: ` + strconv.Itoa(replicas) + `
+  selector:
+    matchLabels: {app: ` + name + `}
+  template:
+    metadata:
+      labels: {app: ` + name + `}
+    spec:
+      containers:
+        - name: app
+          image: example.com/app:1.0.0
+          livenessProbe:
+            exec: {command: [/bin/healthcheck]}
+          resources:
+            requests: {cpu: 100m, memory: 64Mi}
+            limits: {memory: 64Mi}
+`
+}
+
+const pdbMinAvailable2 = `apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: blocker
+  namespace: a
+spec:
+  minAvailable: 2
+  selector:
+    matchLabels: {app: web}
+`
+
+// runCheck checks the manifests under spec (the default policy when nil).
+func runCheck(t *testing.T, spec *policy.Spec, opts Options, manifests ...string) Report {
+	t.Helper()
+	if spec == nil {
+		spec = &policy.Default().Spec
+	}
+	opts.Paths, opts.Stdin = []string{"-"}, strings.NewReader(strings.Join(manifests, "---\n"))
+	opts.Spec, opts.Now = spec, now
+	return Run(opts)
+}
+
+// object returns the report's object of kind and name.
+func object(t *testing.T, r Report, kind, name string) Object {
+	t.Helper()
+	for _, o := range r.Objects {
+		if o.Kind == kind && o.Name == name {
+			return o
+		}
+	}
+	require.Failf(t, "object not in report", "%s %s", kind, name)
+	return Object{}
+}
+
+func rules(o Object) []string {
+	var ids []string
+	for _, f := range o.Findings {
+		ids = append(ids, f.Rule)
+	}
+	for _, m := range o.Mutations {
+		ids = append(ids, "set "+m.Rule)
+	}
+	return ids
+}
+
+func TestRunNamespaces(t *testing.T) {
+	tests := map[string]struct {
+		flag string
+		want []string
+	}{
+		"an object's own namespace, else default": {want: []string{"a", "default"}},
+		"the namespace option replaces both":      {flag: "b", want: []string{"b", "b"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := runCheck(t, nil, Options{Namespace: tc.flag}, deployment("a", "one", 2), deployment("", "two", 2))
+			require.Len(t, r.Objects, 2)
+			assert.Equal(t, tc.want, []string{r.Objects[0].Namespace, r.Objects[1].Namespace})
+		})
+	}
+}
+
+func TestRunRelatesObjectsOfTheSameNamespace(t *testing.T) {
+	tests := map[string]struct {
+		webNamespace string
+		web, pdb     []string
+	}{
+		"a PDB judges the workloads of its namespace, and covers them": {
+			webNamespace: "a",
+			web:          nil,
+			pdb:          []string{"pdb-allows-disruption"},
+		},
+		"a PDB of another namespace neither judges nor covers": {
+			webNamespace: "b",
+			web:          []string{"set pdb"},
+			pdb:          nil,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			spread := "      topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}]\n"
+			r := runCheck(t, nil, Options{}, deployment(tc.webNamespace, "web", 2)+spread, pdbMinAvailable2)
+			assert.Equal(t, tc.web, rules(object(t, r, "Deployment", "web")))
+			assert.Equal(t, tc.pdb, rules(object(t, r, "PodDisruptionBudget", "blocker")))
+		})
+	}
+}
+
+func TestRunModes(t *testing.T) {
+	spec := policy.Default().Spec
+	spec.Mode = policy.ModeDryRun
+	offNamespace := "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: sandbox\n  labels: {ballast.dev/mode: \"off\"}\n"
+	tests := map[string]struct {
+		mode      policy.Mode
+		namespace string
+		wantMode  policy.Mode
+		allowed   bool
+		skipped   string
+	}{
+		"enforce by default, whatever the policy's mode": {
+			namespace: "shop", wantMode: policy.ModeEnforce, allowed: false,
+		},
+		"warn": {
+			mode: policy.ModeWarn, namespace: "shop", wantMode: policy.ModeWarn, allowed: true,
+		},
+		"dryrun": {
+			mode: policy.ModeDryRun, namespace: "shop", wantMode: policy.ModeDryRun, allowed: true,
+		},
+		"a namespace turned off stays off": {
+			namespace: "sandbox", wantMode: policy.ModeOff, allowed: true, skipped: "mode off (namespace label ballast.dev/mode)",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := runCheck(t, &spec, Options{Mode: tc.mode}, offNamespace, deployment(tc.namespace, "web", 1))
+			o := object(t, r, "Deployment", "web")
+			assert.Equal(t, tc.wantMode, o.Mode)
+			assert.Equal(t, tc.allowed, o.Allowed)
+			assert.Equal(t, tc.skipped, o.Skipped)
+			if tc.skipped == "" {
+				assert.Contains(t, rules(o), "min-replicas")
+			}
+		})
+	}
+}
+
+func TestRunExemptionsExpireAtNow(t *testing.T) {
+	for name, tc := range map[string]struct {
+		expires time.Time
+		expired bool
+	}{
+		"in force until it expires": {expires: now.Add(time.Second)},
+		"expired a moment ago":      {expires: now.Add(-time.Second), expired: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			spec := policy.Default().Spec
+			spec.Exemptions = []policy.Exemption{{
+				Name: "single", Namespaces: []string{"shop"}, Rules: []string{"min-replicas"},
+				Reason: "one replica by design", Expires: &metav1.Time{Time: tc.expires},
+			}}
+			o := object(t, runCheck(t, &spec, Options{}, deployment("shop", "web", 1)), "Deployment", "web")
+			want := []Exemption{{Name: "single", Reason: "one replica by design", Rules: []string{"min-replicas"}, Expires: &tc.expires}}
+			if tc.expired {
+				assert.Equal(t, want, o.ExpiredExemptions)
+				assert.Empty(t, o.Exemptions)
+				assert.False(t, o.Allowed)
+				assert.Contains(t, rules(o), "min-replicas")
+			} else {
+				assert.Equal(t, want, o.Exemptions)
+				assert.Empty(t, o.ExpiredExemptions)
+				assert.True(t, o.Allowed)
+				assert.NotContains(t, rules(o), "min-replicas")
+			}
+		})
+	}
+}
+
+func TestRunSummary(t *testing.T) {
+	cronJob := "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\n"
+	r := runCheck(t, nil, Options{}, deployment("shop", "one", 1), deployment("shop", "two", 2), cronJob, "kind: [broken\n")
+	assert.Equal(t, Summary{
+		Mode:         policy.ModeEnforce,
+		Objects:      3,
+		Evaluated:    2,
+		Skipped:      1,
+		Denied:       1,
+		DenyFindings: 1,
+		WarnFindings: 1,
+		Rules:        map[string]int{"min-replicas": 1, "spread": 1},
+		Mutations:    1,
+		Errors:       1,
+	}, r.Summary)
+	assert.Equal(t, "batch/v1 CronJob is not evaluated", object(t, r, "CronJob", "report").Skipped)
+	assert.Equal(t, []Error{{Source: "stdin:50", Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
+}

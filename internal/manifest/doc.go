@@ -1,0 +1,11 @@
+// Package manifest reads Kubernetes manifests for `ballast check`: files,
+// directories and standard input holding multi-document YAML or JSON, as
+// written by hand or rendered by `helm template` and `kustomize build`.
+//
+// Every object becomes a Document that says where it starts (file:line), and
+// every document that cannot be read becomes an Error with the same kind of
+// location; one bad document never hides the others. Lists (kind List and
+// the *List kinds) are expanded to their items. The kinds Ballast evaluates
+// are decoded into their typed Go objects; other kinds are kept, untyped, so
+// that output can count them.
+package manifest
