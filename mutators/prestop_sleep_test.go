@@ -1,0 +1,141 @@
+package mutators
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+func TestPreStopSleep(t *testing.T) {
+	m := PreStopSleep{}
+	app := container("app", namedPort("http", 8080))
+	api := container("api", port(9090))
+	worker := container("worker")
+	metrics := container("exporter", namedPort("metrics", 9100), namedPort("http-metrics", 9101), namedPort("pprof", 6060))
+	dns := container("dns", udpPort("dns", 53))
+
+	cases := map[string]mutatorCase{
+		"a pod without containers gets nothing": {},
+		"every container that serves traffic gets a native sleep, the others nothing": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{app, worker, api, metrics}},
+			want: corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(5)), worker, withPreStop(api, sleepHook(5)), metrics}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+				change(m, "api", "/spec/containers/2/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"init containers and native sidecars are left alone": {
+			spec: corev1.PodSpec{
+				InitContainers: []corev1.Container{container("migrate", port(5432)), sidecar("proxy", namedPort("proxy", 15001))},
+				Containers:     []corev1.Container{app},
+			},
+			want: corev1.PodSpec{
+				InitContainers: []corev1.Container{container("migrate", port(5432)), sidecar("proxy", namedPort("proxy", 15001))},
+				Containers:     []corev1.Container{withPreStop(app, sleepHook(5))},
+			},
+			changes: []Change{change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5))},
+		},
+		"metrics, debug and profiling ports do not serve traffic": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{metrics}},
+			want: corev1.PodSpec{Containers: []corev1.Container{metrics}},
+		},
+		"UDP ports do not serve traffic, a TCP port beside them does": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{dns, container("dns-tcp", udpPort("dns", 53), namedPort("dns-tcp", 53))}},
+			want: corev1.PodSpec{Containers: []corev1.Container{dns, withPreStop(container("dns-tcp", udpPort("dns", 53), namedPort("dns-tcp", 53)), sleepHook(5))}},
+			changes: []Change{
+				change(m, "dns-tcp", "/spec/containers/1/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"a preStop hook the user set is kept, whatever it does": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{
+				withPreStop(app, httpHook("/drain", 8080)),
+				withPreStop(api, execHook("/bin/drain", "--wait")),
+			}},
+			want: corev1.PodSpec{Containers: []corev1.Container{
+				withPreStop(app, httpHook("/drain", 8080)),
+				withPreStop(api, execHook("/bin/drain", "--wait")),
+			}},
+		},
+		"a lifecycle without preStop gets one beside its postStart hook": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{postStart(app)}},
+			want: corev1.PodSpec{Containers: []corev1.Container{withPreStop(postStart(app), sleepHook(5))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"the exec strategy runs the sleep binary": {
+			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{Strategy: policy.PreStopExec, SleepSeconds: 10}}),
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, execHook("sleep", "10"))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop exec sleep 10", execHook("sleep", "10")),
+			},
+		},
+		"the native strategy sleeps as long as the policy says": {
+			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{Strategy: policy.PreStopNative, SleepSeconds: 15}}),
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(15))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 15s", sleepHook(15)),
+			},
+		},
+		"a negative sleep in an unvalidated policy means the default": {
+			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{SleepSeconds: -3}}),
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"a sleep as long as the grace period fits": {
+			spec: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](5), Containers: []corev1.Container{app}},
+			want: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](5), Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"a sleep longer than the grace period is injected for termination-grace to raise the period": {
+			spec: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](3), Containers: []corev1.Container{app}},
+			want: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](3), Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+		"without termination-grace, a sleep longer than the grace period is not injected, as the API server would reject it": {
+			policy: podDefaultsSpec(policy.PodDefaults{TerminationGracePeriod: policy.Toggle{Enabled: ptr.To(false)}}),
+			spec:   corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](3), Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](3), Containers: []corev1.Container{app}},
+		},
+		"without termination-grace, a sleep longer than the default grace period is not injected": {
+			policy: podDefaultsSpec(policy.PodDefaults{
+				PreStop:                policy.PreStopDefaults{SleepSeconds: 31},
+				TerminationGracePeriod: policy.Toggle{Enabled: ptr.To(false)},
+			}),
+			spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: corev1.PodSpec{Containers: []corev1.Container{app}},
+		},
+		"disabled by the policy, it injects nothing": {
+			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{Enabled: ptr.To(false)}}),
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{Containers: []corev1.Container{app}},
+		},
+		"enabled explicitly, it injects as by default": {
+			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{Enabled: ptr.To(true)}}),
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},
+			changes: []Change{
+				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
+			},
+		},
+	}
+	runCases(t, m, cases)
+}
+
+func postStart(c corev1.Container) corev1.Container {
+	c = *c.DeepCopy()
+	c.Lifecycle = &corev1.Lifecycle{PostStart: execHook("/bin/warm-up")}
+	return c
+}
