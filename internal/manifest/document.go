@@ -41,8 +41,10 @@ type Document struct {
 	Name       string
 	// Raw is the object as JSON.
 	Raw []byte
-	// Object is the typed object for the kinds Ballast evaluates (see
-	// Evaluated), and nil for every other kind.
+	// Object is the typed object for the kinds Ballast evaluates (apps/v1
+	// Deployment, StatefulSet and DaemonSet, autoscaling/v2
+	// HorizontalPodAutoscaler, policy/v1 PodDisruptionBudget, v1 Pod) and
+	// for v1 Namespace, whose labels select a mode; nil for every other kind.
 	Object runtime.Object
 }
 

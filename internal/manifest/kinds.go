@@ -20,12 +20,6 @@ var evaluated = map[schema.GroupVersionKind]bool{
 	corev1.SchemeGroupVersion.WithKind("Namespace"):                      true,
 }
 
-// Evaluated reports whether documents of apiVersion and kind carry a typed
-// Object.
-func Evaluated(apiVersion, kind string) bool {
-	return evaluated[schema.FromAPIVersionAndKind(apiVersion, kind)]
-}
-
 // removal says since when an API server no longer serves a kind at an
 // apiVersion, and what to use instead.
 type removal struct {
