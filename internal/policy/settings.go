@@ -17,7 +17,10 @@ type Settings struct {
 	// Mode is the resolved mode.
 	Mode Mode
 	// ModeSource says where Mode came from, for people: "policy default",
-	// "namespace label ballast.dev/mode", or `exemption "NAME"`.
+	// "namespace label ballast.dev/mode", or `exemption "NAME"`. A namespace
+	// label that was ignored is named in parentheses after "policy default",
+	// such as `policy default (label ballast.dev/mode="enforced" is not a
+	// mode)`.
 	ModeSource string
 	// Exemptions are the exemptions that match the namespace and are in force.
 	Exemptions []ExemptionRef

@@ -226,7 +226,8 @@ type ProbeDefaults struct {
 // Exemption exempts namespaces from some or all rules, or sets their mode.
 // It is the platform team's central override and wins over namespace labels.
 type Exemption struct {
-	// Name identifies the exemption in output. Default: "exemption[i]".
+	// Name identifies the exemption in output; names are unique. When empty,
+	// output names it "exemptions[i]", after its index.
 	Name string `json:"name,omitempty"`
 	// Namespaces are names or glob patterns (path.Match syntax).
 	Namespaces []string `json:"namespaces,omitempty"`
@@ -235,13 +236,15 @@ type Exemption struct {
 	// Rules are the exempted rule IDs; "*" exempts every rule and every
 	// mutation, which makes the namespace behave as mode off.
 	Rules []string `json:"rules,omitempty"`
-	// Mode, when set, is the mode of matching namespaces.
+	// Mode, when set, is the mode of matching namespaces; it wins over the
+	// namespace label.
 	Mode Mode `json:"mode,omitempty"`
 	// Reason is why the exemption exists. Required.
 	Reason string `json:"reason"`
 	// Owner is who asked for it (a team, a ticket).
 	Owner string `json:"owner,omitempty"`
-	// Expires is when the exemption stops applying (RFC 3339). Empty: never.
+	// Expires is when the exemption stops applying: an RFC 3339 time, or a
+	// date, which means the start of that day in UTC. Empty: never.
 	Expires *metav1.Time `json:"expires,omitempty"`
 }
 

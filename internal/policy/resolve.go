@@ -1,0 +1,154 @@
+package policy
+
+import (
+	"fmt"
+	"path"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+	"weak"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// The sources of a resolved mode, as Settings.ModeSource reports them.
+const (
+	sourceDefault = "policy default"
+	sourceLabel   = "namespace label " + ModeLabel
+)
+
+// Resolve returns the settings of the namespace ns at the moment now under
+// the policy spec, which should be defaulted (an unset mode or
+// namespaceModeLabel takes its default). The mode comes from, in order:
+//
+//  1. the first exemption in force for ns that sets a mode, or that exempts
+//     every rule ("*"), which means mode off;
+//  2. the namespace label ballast.dev/mode, where spec.NamespaceModeLabel
+//     allows it and its value is a mode;
+//  3. spec.Mode.
+//
+// An exemption applies to ns when one of its namespaces patterns or its
+// namespace selector matches. A matching exemption that expired before now
+// is listed in Settings.Expired and has no effect. Exemptions that fail
+// validation (a bad glob or selector) match nothing.
+//
+// Resolve does no I/O and does not modify spec, which must not change
+// afterwards: it remembers the label selectors it has parsed.
+func Resolve(spec *Spec, ns Namespace, now time.Time) Settings {
+	s := Settings{Namespace: ns.Name, Spec: spec}
+	for i := range spec.Exemptions {
+		e := &spec.Exemptions[i]
+		if !e.matches(ns) {
+			continue
+		}
+		ref := e.ref(i)
+		if e.Expires != nil && e.Expires.Time.Before(now) {
+			s.Expired = append(s.Expired, ref)
+			continue
+		}
+		s.Exemptions = append(s.Exemptions, ref)
+		if m, ok := e.mode(); ok && s.Mode == "" {
+			s.Mode, s.ModeSource = m, fmt.Sprintf("exemption %q", ref.Name)
+		}
+	}
+	if s.Mode != "" {
+		return s
+	}
+
+	s.Mode, s.ModeSource = spec.Mode, sourceDefault
+	if s.Mode == "" {
+		s.Mode = defaultMode
+	}
+	label, ok := ns.Labels[ModeLabel]
+	switch {
+	case !ok:
+	case spec.NamespaceModeLabel != nil && !*spec.NamespaceModeLabel:
+		s.ModeSource = fmt.Sprintf("%s (label %s=%q is ignored: namespaceModeLabel is false)", sourceDefault, ModeLabel, label)
+	case !slices.Contains(Modes, Mode(label)):
+		s.ModeSource = fmt.Sprintf("%s (label %s=%q is not a mode)", sourceDefault, ModeLabel, label)
+	default:
+		s.Mode, s.ModeSource = Mode(label), sourceLabel
+	}
+	return s
+}
+
+// Allows reports whether the user, who belongs to groups, is one of the
+// subjects.
+func (s Subjects) Allows(username string, groups []string) bool {
+	if slices.Contains(s.Users, username) {
+		return true
+	}
+	return slices.ContainsFunc(groups, func(g string) bool { return slices.Contains(s.Groups, g) })
+}
+
+// matches reports whether the exemption applies to ns, expired or not.
+func (e *Exemption) matches(ns Namespace) bool {
+	for _, pattern := range e.Namespaces {
+		if ok, _ := path.Match(pattern, ns.Name); ok {
+			return true
+		}
+	}
+	if e.NamespaceSelector == nil {
+		return false
+	}
+	sel, ok := compileSelector(e.NamespaceSelector)
+	return ok && sel.Matches(labels.Set(ns.Labels))
+}
+
+// mode returns the mode the exemption sets: its own, or off when it
+// exempts every rule.
+func (e *Exemption) mode() (Mode, bool) {
+	switch {
+	case e.Mode != "":
+		return e.Mode, true
+	case slices.Contains(e.Rules, AllRules):
+		return ModeOff, true
+	}
+	return "", false
+}
+
+// ref returns the exemption, the i-th of its policy, as output reports it.
+func (e *Exemption) ref(i int) ExemptionRef {
+	r := ExemptionRef{
+		Name:   e.Name,
+		Reason: e.Reason,
+		Owner:  e.Owner,
+		Rules:  e.Rules,
+		Mode:   e.Mode,
+	}
+	if r.Name == "" {
+		r.Name = fmt.Sprintf("exemptions[%d]", i)
+	}
+	if e.Expires != nil {
+		t := e.Expires.Time
+		r.Expires = &t
+	}
+	return r
+}
+
+// selectors caches compiled label selectors by the address of their
+// source, for as long as the source lives, so that Resolve parses a
+// policy's selectors once rather than on every admission request.
+var selectors sync.Map // weak.Pointer[metav1.LabelSelector] -> compiled
+
+type compiled struct {
+	selector labels.Selector
+	ok       bool // false: the source is not a valid selector
+}
+
+// compileSelector returns ls as a labels.Selector, and false if ls is not
+// valid.
+func compileSelector(ls *metav1.LabelSelector) (labels.Selector, bool) {
+	key := weak.Make(ls)
+	if c, ok := selectors.Load(key); ok {
+		return c.(compiled).selector, c.(compiled).ok
+	}
+	sel, err := metav1.LabelSelectorAsSelector(ls)
+	c := compiled{selector: sel, ok: err == nil}
+	if _, loaded := selectors.LoadOrStore(key, c); !loaded {
+		runtime.AddCleanup(ls, func(key weak.Pointer[metav1.LabelSelector]) { selectors.Delete(key) }, key)
+	}
+	return c.selector, c.ok
+}
