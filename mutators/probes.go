@@ -27,9 +27,12 @@ type probeHandler func(c *corev1.Container, port corev1.ContainerPort) (corev1.P
 
 // injectProbes sets field, timed by p, on every regular container that
 // serves traffic and has no such probe, with the handler h returns. It is
-// the body of every probe mutator's Apply.
+// the body of every probe mutator's Apply. Pods on the host network get
+// none: the kubelet probes the node's address, where such pods (node-local
+// DNS caches, CNI agents) often do not listen, so an injected probe could
+// keep them unready forever.
 func injectProbes(m Mutator, t podspec.Template, f probeField, p probeParams, h probeHandler) []Change {
-	if !p.enabled || t.Spec == nil {
+	if !p.enabled || t.Spec == nil || t.Spec.HostNetwork {
 		return nil
 	}
 	var changes []Change

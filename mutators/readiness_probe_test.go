@@ -50,6 +50,14 @@ func TestReadinessProbe(t *testing.T) {
 			},
 			changes: []Change{change(m, "api", appProbe, "readinessProbe tcpSocket :9000", tcp(9000))},
 		},
+		"pods on the host network get no probe: the kubelet would probe the node's address": {
+			spec: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{api}},
+			want: corev1.PodSpec{HostNetwork: true, Containers: []corev1.Container{api}},
+		},
+		"health-check ports do not serve traffic": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{container("controller", namedPort("http-metrics", 9402), namedPort("http-healthz", 9403))}},
+			want: corev1.PodSpec{Containers: []corev1.Container{container("controller", namedPort("http-metrics", 9402), namedPort("http-healthz", 9403))}},
+		},
 		"metrics and debug ports do not serve traffic": {
 			spec: corev1.PodSpec{Containers: []corev1.Container{exporter}},
 			want: corev1.PodSpec{Containers: []corev1.Container{exporter}},

@@ -26,7 +26,10 @@ import (
 // keeps it unset.
 //
 // **Not when:** the grace period already covers the sum: it is never
-// lowered.
+// lowered. Nor when no container sleeps: then there is no sleep to make
+// room for, and a period the owner chose (calico-node's deliberate 0, say)
+// is theirs; the termination-grace rule still reports a period shorter
+// than the budget on the workload.
 //
 // **Why:** the kubelet counts the preStop hook against the grace period
 // and kills the containers when the period runs out. A 30 s period with a
@@ -52,7 +55,11 @@ func (m TerminationGrace) Apply(t podspec.Template, spec *policy.Spec) []Change 
 	if !g.enabled || t.Spec == nil {
 		return nil
 	}
-	was, want := gracePeriodSeconds(t.Spec), longestPreStopSleep(t.Spec)+g.budget
+	sleep := longestPreStopSleep(t.Spec)
+	if sleep == 0 {
+		return nil
+	}
+	was, want := gracePeriodSeconds(t.Spec), sleep+g.budget
 	if was >= want {
 		return nil
 	}

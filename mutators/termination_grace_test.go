@@ -68,15 +68,13 @@ func TestTerminationGrace(t *testing.T) {
 			},
 			changes: []Change{change(m, "", pointer, "terminationGracePeriodSeconds 30 -> 40", int64(40))},
 		},
-		"a preStop hook that does not sleep counts as 0 s": {
-			spec:    grace(10, withPreStop(app, httpHook("/drain", 8080)), withPreStop(container("api"), execHook("sh", "-c", "nginx -s quit"))),
-			want:    grace(25, withPreStop(app, httpHook("/drain", 8080)), withPreStop(container("api"), execHook("sh", "-c", "nginx -s quit"))),
-			changes: []Change{change(m, "", pointer, "terminationGracePeriodSeconds 10 -> 25", int64(25))},
+		"a preStop hook that does not sleep leaves the owner's period alone": {
+			spec: grace(10, withPreStop(app, httpHook("/drain", 8080)), withPreStop(container("api"), execHook("sh", "-c", "nginx -s quit"))),
+			want: grace(10, withPreStop(app, httpHook("/drain", 8080)), withPreStop(container("api"), execHook("sh", "-c", "nginx -s quit"))),
 		},
-		"without any preStop sleep the grace period still covers the shutdown budget": {
-			spec:    grace(5, app, container("worker")),
-			want:    grace(25, app, container("worker")),
-			changes: []Change{change(m, "", pointer, "terminationGracePeriodSeconds 5 -> 25", int64(25))},
+		"without any preStop sleep a deliberate period, even 0, is kept": {
+			spec: grace(0, app, container("worker")),
+			want: grace(0, app, container("worker")),
 		},
 		"the shutdown budget comes from the termination-grace rule": {
 			policy:  &policy.Spec{Rules: policy.Rules{TerminationGrace: policy.TerminationGraceRule{ShutdownBudgetSeconds: 40}}},

@@ -13,6 +13,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
@@ -173,15 +174,28 @@ func (e *Engine) evaluateWorkload(in Input, s *policy.Settings, res *Result) {
 
 // mutate applies every mutator whose rule is not exempted.
 func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Change {
+	spec := s.Spec
+	if _, exempt := s.Exempted(terminationGraceRule); exempt {
+		// The preStop mutator injects a sleep longer than the pod's grace
+		// period only when the grace default will raise the period; tell
+		// it that the exemption keeps the period as it is, or the API
+		// server would reject the pod.
+		withoutGrace := *spec
+		withoutGrace.PodDefaults.TerminationGracePeriod.Enabled = ptr.To(false)
+		spec = &withoutGrace
+	}
 	var changes []mutators.Change
 	for _, m := range e.mutators {
 		if _, exempt := s.Exempted(m.RuleID()); exempt {
 			continue
 		}
-		changes = append(changes, m.Apply(tmpl, s.Spec)...)
+		changes = append(changes, m.Apply(tmpl, spec)...)
 	}
 	return changes
 }
+
+// terminationGraceRule is the rule whose mutator raises the grace period.
+const terminationGraceRule = "termination-grace"
 
 // check runs every rule that applies to the target's kind and is not off.
 func (e *Engine) check(t *validators.Target) []validators.Finding {

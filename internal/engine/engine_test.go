@@ -112,6 +112,17 @@ func TestEvaluatePod(t *testing.T) {
 			wantPatch:     true,
 			wantInjection: "prestop-sleep/app",
 		},
+		"exempting termination-grace keeps a sleep from outgrowing the pod's period": {
+			pod: func() *corev1.Pod {
+				p := replicaSetPod(webContainer("app"))
+				p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](3)
+				return p
+			}(),
+			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "fast-exit", Rules: []string{"termination-grace"}}),
+			wantMutators:  []string{"readiness-probe"},
+			wantPatch:     true,
+			wantInjection: "readiness-probe/app",
+		},
 		"a Job's pod is left alone": {
 			pod:         jobPod,
 			settings:    settings(t, policy.ModeEnforce),

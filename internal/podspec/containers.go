@@ -60,7 +60,9 @@ func IsSidecar(c *corev1.Container) bool {
 }
 
 // ServingPort returns the port a container serves traffic on: its first
-// TCP port that is not named for metrics, debugging or profiling. A
+// TCP port that is not named for metrics, health checks, debugging or
+// profiling (a word of the name, split at - and _, is one of
+// auxiliaryPortWords). A
 // container that has none does not serve traffic. The index is the port's
 // position in c.Ports.
 func ServingPort(c *corev1.Container) (corev1.ContainerPort, int, bool) {
@@ -84,7 +86,7 @@ func ServesTraffic(c *corev1.Container) bool {
 
 // auxiliaryPortWords are words that, as part of a port name, mark a port
 // that is scraped or debugged rather than serving the app's traffic.
-var auxiliaryPortWords = []string{"metrics", "prometheus", "prom", "monitoring", "debug", "pprof", "profiler", "admin", "stats"}
+var auxiliaryPortWords = []string{"metrics", "prometheus", "prom", "monitoring", "debug", "pprof", "profiler", "admin", "stats", "health", "healthz", "livez", "readyz"}
 
 func isAuxiliaryPortName(name string) bool {
 	if name == "" {
