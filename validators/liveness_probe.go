@@ -1,0 +1,63 @@
+package validators
+
+import (
+	"fmt"
+
+	"github.com/ballast-dev/ballast/internal/podspec"
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+/*
+A container has a liveness probe, so that the kubelet restarts it when it
+hangs (a deadlock, an exhausted pool) instead of leaving a pod that runs but
+does nothing.
+
+**Checked Fields:**
+
+spec.template.spec.containers[*].livenessProbe
+
+**Allowed Values:**
+
+any probe: httpGet, tcpSocket, grpc or exec. It should check the process
+itself, never its dependencies: a liveness probe that fails when a database
+is down restarts every replica at once.
+
+**Not Checked:**
+
+Init containers run to completion; native sidecars are left to their
+injector, as for readiness-probe.
+
+**Fix:**
+
+livenessProbe: {httpGet: {path: /livez, port: 8080}}, or an exec or grpc
+probe for containers without a port.
+*/
+
+func livenessProbeRule() Rule {
+	return Rule{
+		ID:            LivenessProbeID,
+		Summary:       "Containers have a livenessProbe.",
+		DefaultAction: policy.ActionWarn,
+		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Check:         checkLivenessProbe,
+	}
+}
+
+func checkLivenessProbe(t *Target) []Finding {
+	if t.Template.Spec == nil {
+		return nil
+	}
+	var out []Finding
+	for s, c := range regularContainers(t.Template.Spec) {
+		if c.LivenessProbe != nil {
+			continue
+		}
+		fix := "add a livenessProbe (exec or grpc) that fails only when the process is stuck"
+		if port, _, ok := podspec.ServingPort(c); ok {
+			fix = fmt.Sprintf("add livenessProbe: {httpGet: {path: /livez, port: %d}} that checks only the process", port.ContainerPort)
+		}
+		out = append(out, t.containerFinding(LivenessProbeID, s, c, "livenessProbe",
+			containerLabel(c.Name)+" has no livenessProbe", fix))
+	}
+	return out
+}

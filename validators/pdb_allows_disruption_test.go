@@ -1,0 +1,149 @@
+package validators
+
+import (
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+)
+
+func TestPDBAllowsDisruption(t *testing.T) {
+	maxUnavailable := func(v intstr.IntOrString) func(*policyv1.PodDisruptionBudget) {
+		return func(p *policyv1.PodDisruptionBudget) { p.Spec.MaxUnavailable = &v }
+	}
+	blocks := func(minAvailable, pods, why string) Finding {
+		return Finding{
+			Rule:    PDBAllowsDisruptionID,
+			Field:   "spec.minAvailable",
+			Message: "minAvailable " + minAvailable + " allows no disruption of " + pods,
+			Fix:     "set maxUnavailable: 1 instead of minAvailable (" + why + ")",
+		}
+	}
+	api := func(n *int32) *appsv1.Deployment {
+		return deployment(replicas(n), func(d *appsv1.Deployment) {
+			d.Name = "api"
+			d.Spec.Template.Labels = map[string]string{"app": "web", "component": "api"}
+		})
+	}
+	tests := map[string]struct {
+		target *Target
+		want   []Finding
+	}{
+		"maxUnavailable 1 passes": {
+			target: newTarget(pdb("web"), deployment(replicas(nil))),
+		},
+		"maxUnavailable 10% rounds up to 1 and passes": {
+			target: newTarget(pdb("web", maxUnavailable(intstr.FromString("10%"))), deployment()),
+		},
+		"maxUnavailable 0 fails": {
+			target: newTarget(pdb("web", maxUnavailable(intstr.FromInt32(0)))),
+			want: []Finding{{
+				Rule:    PDBAllowsDisruptionID,
+				Field:   "spec.maxUnavailable",
+				Message: "maxUnavailable 0 allows no disruption: node drains wait forever",
+				Fix:     "set maxUnavailable: 1",
+			}},
+		},
+		"maxUnavailable 0% fails": {
+			target: newTarget(pdb("web", maxUnavailable(intstr.FromString("0%")))),
+			want: []Finding{{
+				Rule:    PDBAllowsDisruptionID,
+				Field:   "spec.maxUnavailable",
+				Message: "maxUnavailable 0% allows no disruption: node drains wait forever",
+				Fix:     "set maxUnavailable: 1",
+			}},
+		},
+		"an invalid maxUnavailable is left to API validation": {
+			target: newTarget(pdb("web", maxUnavailable(intstr.FromString("none")))),
+		},
+		"minAvailable 100% fails without knowing the workload": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromString("100%")))),
+			want: []Finding{{
+				Rule:    PDBAllowsDisruptionID,
+				Field:   "spec.minAvailable",
+				Message: "minAvailable 100% allows no disruption: node drains wait forever",
+				Fix:     "set maxUnavailable: 1 instead of minAvailable",
+			}},
+		},
+		"minAvailable 1 over 2 replicas passes": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment()),
+		},
+		"minAvailable 1 over a single replica fails": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment(replicas(ptr.To[int32](1)))),
+			want:   []Finding{blocks("1", "its 1 pod", "Deployment web runs 1")},
+		},
+		"minAvailable 1 over unset replicas fails": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment(replicas(nil))),
+			want:   []Finding{blocks("1", "its 1 pod", "Deployment web runs 1")},
+		},
+		"minAvailable 3 over 2 replicas fails": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(3))), statefulSet()),
+			want:   []Finding{blocks("3", "its 2 pods", "StatefulSet web runs 2")},
+		},
+		"minAvailable 90% rounds up to every one of 5 replicas": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromString("90%"))), deployment(replicas(ptr.To[int32](5)))),
+			want:   []Finding{blocks("90%", "its 5 pods", "Deployment web runs 5")},
+		},
+		"minAvailable 50% of 2 replicas passes": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromString("50%"))), deployment()),
+		},
+		"minAvailable above an HPA's minReplicas fails though spec.replicas is higher": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(2))),
+				deployment(replicas(ptr.To[int32](6))), hpa("web-hpa", KindDeployment, "web", ptr.To[int32](2), 10)),
+			want: []Finding{blocks("2", "as few as 2 pods", "HorizontalPodAutoscaler web-hpa may scale Deployment web down to 2")},
+		},
+		"minAvailable below an HPA's minReplicas passes though spec.replicas is unset": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(2))),
+				deployment(replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](3), 10)),
+		},
+		"the pods of every selected workload count": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment(replicas(nil)), api(nil)),
+		},
+		"every selected workload is named": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(2))), deployment(replicas(nil)), api(nil)),
+			want:   []Finding{blocks("2", "its 2 pods", "Deployment web runs 1, Deployment api runs 1")},
+		},
+		"workloads it does not select do not count": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1)), func(p *policyv1.PodDisruptionBudget) {
+				p.Spec.Selector.MatchLabels = map[string]string{"component": "api"}
+			}), deployment(replicas(ptr.To[int32](5))), api(nil)),
+			want: []Finding{blocks("1", "its 1 pod", "Deployment api runs 1")},
+		},
+		"an empty selector selects every workload": {
+			target: newTarget(pdb("all", minAvailable(intstr.FromInt32(2)), func(p *policyv1.PodDisruptionBudget) {
+				p.Spec.Selector = &metav1.LabelSelector{}
+			}), deployment(replicas(nil)), api(ptr.To[int32](2))),
+		},
+		"a nil selector selects nothing": {
+			target: newTarget(pdb("none", minAvailable(intstr.FromInt32(5)), func(p *policyv1.PodDisruptionBudget) {
+				p.Spec.Selector = nil
+			}), deployment()),
+		},
+		"a workload scaled to zero has no pods to protect": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment(replicas(ptr.To[int32](0)))),
+		},
+		"no known workload leaves minAvailable unjudged": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(10)))),
+		},
+		"a DaemonSet's pod count is unknown": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(3))), daemonSet(), deployment(replicas(nil))),
+		},
+		"an invalid minAvailable is left to API validation": {
+			target: newTarget(pdb("web", minAvailable(intstr.FromString("all"))), deployment()),
+		},
+		"a PDB with neither field allows every disruption": {
+			target: newTarget(pdb("web", func(p *policyv1.PodDisruptionBudget) { p.Spec.MaxUnavailable = nil }), deployment()),
+		},
+		"a Deployment is not a PDB": {
+			target: newTarget(deployment()),
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assertFindings(t, tc.want, checkPDBAllowsDisruption(tc.target))
+		})
+	}
+}
