@@ -92,9 +92,9 @@ func isAuxiliaryPortName(name string) bool {
 	if name == "" {
 		return false
 	}
-	for _, part := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return r == '-' || r == '_' }) {
+	for part := range strings.FieldsFuncSeq(name, func(r rune) bool { return r == '-' || r == '_' }) {
 		for _, w := range auxiliaryPortWords {
-			if part == w {
+			if strings.EqualFold(part, w) {
 				return true
 			}
 		}
