@@ -31,12 +31,14 @@ OUTDIR="$(cd "$1" && pwd)"
 # may influence them. -trimpath keeps the binaries independent of the paths.
 export GOWORK=off GOFLAGS="-buildvcs=false -trimpath"
 
+LOCKED=""
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$OUTDIR/.k8s-bins.lock"
   if ! flock -n 9; then
     log "waiting for another k8s-bins.sh run on $OUTDIR"
     flock 9
   fi
+  LOCKED=1
 fi
 
 WORKDIR="$(mktemp -d "${TMPDIR:-/tmp}/ballast-k8s-bins.XXXXXX")"
@@ -48,9 +50,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-# Leftovers of runs that were killed before their trap could run. The lock
-# above guarantees that no other run is using them.
-rm -f "$OUTDIR"/.*.tmp.*
+# Leftovers of runs that were killed before their trap could run. Only under
+# the lock, which guarantees that no other run is writing them.
+[[ -z "$LOCKED" ]] || rm -f "$OUTDIR"/.*.tmp.*
 
 have() { [[ -x "$OUTDIR/$1" && ! -d "$OUTDIR/$1" ]]; }
 

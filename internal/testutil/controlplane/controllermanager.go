@@ -1,0 +1,187 @@
+package controlplane
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// controllerManagerControllers are the kube-controller-manager controllers
+// that Start runs when Options.ControllerManager is set: the workload
+// controllers, the disruption controller (real PodDisruptionBudget status, so
+// the Eviction API behaves as in a cluster), the garbage collector, the
+// namespace controller (namespaces finish deleting) and the service-account
+// controllers (default service accounts and token secrets).
+var controllerManagerControllers = []string{
+	"deployment",
+	"replicaset",
+	"statefulset",
+	"daemonset",
+	"disruption",
+	"garbagecollector",
+	"serviceaccount",
+	"serviceaccount-token",
+	"namespace",
+}
+
+const (
+	// controllerManagerReadyTimeout bounds the wait for the controllers to
+	// act for the first time.
+	controllerManagerReadyTimeout = 90 * time.Second
+	// controllerManagerStopTimeout is how long kube-controller-manager may
+	// take to exit after SIGTERM before it is killed.
+	controllerManagerStopTimeout = 15 * time.Second
+
+	// saSigningKeyFile is the private key with which envtest's kube-apiserver
+	// signs service-account tokens (its --service-account-signing-key-file;
+	// the matching certificate is its --service-account-key-file). envtest
+	// generates both into the API server's CertDir under names it does not
+	// export; should they change, Start fails and says which file it missed.
+	saSigningKeyFile = "sa-signer.key"
+)
+
+// startControllerManager runs kube-controller-manager against cp as the admin
+// user and waits until its controllers act.
+//
+// With --use-service-account-credentials every controller gets its own
+// service account in kube-system and a token for it from the TokenRequest
+// API, as in a real cluster. The serviceaccount-token controller signs the
+// tokens of kubernetes.io/service-account-token secrets itself, so it gets
+// envtest's signing key: the API server accepts those tokens because it
+// verifies with the matching certificate.
+func startControllerManager(t testing.TB, cp *ControlPlane, verbose bool) error {
+	t.Helper()
+	dir := t.TempDir()
+
+	saKey := filepath.Join(cp.Env.ControlPlane.GetAPIServer().CertDir, saSigningKeyFile)
+	if _, err := os.Stat(saKey); err != nil {
+		return fmt.Errorf("finding envtest's service-account signing key: %w", err)
+	}
+	rootCA := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(rootCA, cp.Config.CAData, 0o600); err != nil {
+		return fmt.Errorf("writing the API server's CA for kube-controller-manager: %w", err)
+	}
+
+	out := newProcessLog(t, "kube-controller-manager", verbose)
+	// Registered before the cleanup that stops the process, so it runs after.
+	t.Cleanup(out.Close)
+
+	path := filepath.Join(cp.BinaryAssetsDirectory, "kube-controller-manager")
+	cmd := exec.Command(path,
+		"--kubeconfig="+cp.KubeconfigPath,
+		"--authentication-kubeconfig="+cp.KubeconfigPath,
+		"--authorization-kubeconfig="+cp.KubeconfigPath,
+		"--controllers="+strings.Join(controllerManagerControllers, ","),
+		"--use-service-account-credentials=true",
+		"--service-account-private-key-file="+saKey,
+		"--root-ca-file="+rootCA,
+		"--leader-elect=false",
+		"--secure-port=0",
+		// Its default, 20 QPS, makes the start of a dozen controllers (and the
+		// garbage collector's discovery) needlessly slow in tests.
+		"--kube-api-qps=200",
+		"--kube-api-burst=400",
+	)
+	cmd.Stdout = out
+	cmd.Stderr = out
+	killWithParent(cmd)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", path, err)
+	}
+	proc := &runningProcess{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		proc.err = cmd.Wait()
+		close(proc.exited)
+	}()
+	t.Cleanup(func() {
+		if err := proc.stop(controllerManagerStopTimeout); err != nil {
+			t.Errorf("kube-controller-manager: %v", err)
+		}
+	})
+
+	if err := waitForControllers(t, cp.Client, proc); err != nil {
+		return fmt.Errorf("waiting for kube-controller-manager: %w", err)
+	}
+	return nil
+}
+
+// waitForControllers waits until the serviceaccount controller has created
+// the default service account of the default namespace. That takes working
+// credentials for the controllers, synced informers and a running controller,
+// so the other controllers are up too.
+func waitForControllers(t testing.TB, c client.Client, proc *runningProcess) error {
+	ctx := t.Context()
+	deadline := time.NewTimer(controllerManagerReadyTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	key := client.ObjectKey{Namespace: corev1.NamespaceDefault, Name: "default"}
+	for {
+		err := c.Get(ctx, key, &corev1.ServiceAccount{})
+		switch {
+		case err == nil:
+			return nil
+		case !apierrors.IsNotFound(err):
+			return fmt.Errorf("getting service account %s: %w", key, err)
+		}
+		select {
+		case <-proc.exited:
+			return fmt.Errorf("process exited early: %w", proc.exitError())
+		case <-deadline.C:
+			return fmt.Errorf("service account %s not created within %s", key, controllerManagerReadyTimeout)
+		case <-ctx.Done():
+			return fmt.Errorf("test ended: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// runningProcess is a started command whose Wait runs in a goroutine.
+type runningProcess struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when Wait has returned
+	err    error         // Wait's result, readable once exited is closed
+}
+
+func (p *runningProcess) exitError() error {
+	if p.err == nil {
+		return errors.New("exit status 0")
+	}
+	return p.err
+}
+
+// stop sends SIGTERM, waits up to timeout and then kills the process. It
+// reports a process that had already exited, since nothing should have
+// stopped it before.
+func (p *runningProcess) stop(timeout time.Duration) error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("exited before the end of the test: %w", p.exitError())
+	default:
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("sending SIGTERM: %w", err)
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-p.exited:
+		return nil
+	case <-timer.C:
+	}
+	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("killing after %s without exiting on SIGTERM: %w", timeout, err)
+	}
+	<-p.exited
+	return fmt.Errorf("killed after %s without exiting on SIGTERM", timeout)
+}

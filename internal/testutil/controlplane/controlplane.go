@@ -1,0 +1,267 @@
+package controlplane
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+// KubernetesVersion is the version of the control-plane binaries that Start
+// looks for under the repository's bin/k8s directory when KUBEBUILDER_ASSETS
+// is not set. It must match K8S_VERSION in make/k8s.mk.
+const KubernetesVersion = "1.37.2"
+
+const (
+	// envAssets names the directory that holds the binaries; it wins over
+	// the directory in the repository.
+	envAssets = "KUBEBUILDER_ASSETS"
+	// envRequire, when "1", turns missing binaries into a test failure
+	// instead of a skip.
+	envRequire = "BALLAST_REQUIRE_ENVTEST"
+	// envVerbose, when "1", streams the control plane's output to the test
+	// log instead of keeping it for a failure.
+	envVerbose = "BALLAST_TEST_VERBOSE"
+	// envStartTimeout is envtest's own setting for its start timeout; when
+	// it is set it replaces defaultStartTimeout.
+	envStartTimeout = "KUBEBUILDER_CONTROLPLANE_START_TIMEOUT"
+
+	// defaultStartTimeout is how long etcd and kube-apiserver may each take
+	// to become healthy. envtest's own default, 20s, is short for a small CI
+	// machine that runs several test binaries at once.
+	defaultStartTimeout = 60 * time.Second
+)
+
+// Options configures the control plane that Start runs.
+type Options struct {
+	// CRDDirectoryPaths lists files or directories of CustomResourceDefinition
+	// manifests to install before Start returns. A path that does not exist
+	// fails the test.
+	CRDDirectoryPaths []string
+
+	// WebhookInstall, when not nil, is handed to envtest, which installs the
+	// Mutating- and ValidatingWebhookConfigurations it names with every
+	// clientConfig rewritten to https://LocalServingHost:LocalServingPort/PATH,
+	// and generates a serving certificate in LocalServingCertDir. Start copies
+	// the resulting options (host, port, certificate directory, CA) back into
+	// the value it points to, so the caller can start its webhook server
+	// there.
+	WebhookInstall *envtest.WebhookInstallOptions
+
+	// ControllerManager also runs a real kube-controller-manager with the
+	// deployment, replicaset, statefulset, daemonset, disruption,
+	// garbagecollector, namespace, serviceaccount and serviceaccount-token
+	// controllers, each with its own service-account credentials as in a
+	// cluster. There is still no scheduler or kubelet.
+	ControllerManager bool
+}
+
+// ControlPlane is a running control plane. Everything in it is stopped by
+// t.Cleanup of the test that started it.
+type ControlPlane struct {
+	// Config is a REST config for an admin user (group system:masters).
+	Config *rest.Config
+
+	// Client is a controller-runtime client for Config that knows the types
+	// of client-go's scheme (the built-in Kubernetes API types).
+	Client client.Client
+
+	// Env is the envtest environment. Env.WebhookInstallOptions holds the
+	// address and certificate directory of the webhook server that the
+	// installed webhook configurations call.
+	Env *envtest.Environment
+
+	// KubeconfigPath is a kubeconfig file for the admin user, for tools that
+	// want a file (kube-controller-manager, helm).
+	KubeconfigPath string
+
+	// BinaryAssetsDirectory is the directory the binaries were taken from.
+	BinaryAssetsDirectory string
+}
+
+// Start runs etcd and kube-apiserver (and kube-controller-manager when
+// opts.ControllerManager is set), and returns once the control plane serves
+// requests: the default namespace exists, the CRDs and webhook configurations
+// of opts are installed and, with a controller manager, its controllers run.
+//
+// It skips the test in -short mode, and when the binaries are missing unless
+// BALLAST_REQUIRE_ENVTEST=1, which fails it instead; see the package
+// documentation for where the binaries are looked for. Everything is stopped
+// through t.Cleanup.
+func Start(t testing.TB, opts Options) *ControlPlane {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a control plane (etcd, kube-apiserver): skipped in -short mode")
+	}
+
+	binDir := requireBinaries(t, opts.ControllerManager)
+	verbose := os.Getenv(envVerbose) == "1"
+	etcdLog := newProcessLog(t, "etcd", verbose)
+	apiServerLog := newProcessLog(t, "kube-apiserver", verbose)
+	// Registered first, so it runs last: after the processes have stopped.
+	t.Cleanup(func() {
+		apiServerLog.Close()
+		etcdLog.Close()
+	})
+
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: binDir,
+		CRDDirectoryPaths:     opts.CRDDirectoryPaths,
+		ErrorIfCRDPathMissing: true,
+		ControlPlane: envtest.ControlPlane{
+			APIServer: &envtest.APIServer{
+				Path: filepath.Join(binDir, "kube-apiserver"),
+				Out:  apiServerLog,
+				Err:  apiServerLog,
+			},
+			Etcd: &envtest.Etcd{
+				Path: filepath.Join(binDir, "etcd"),
+				Out:  etcdLog,
+				Err:  etcdLog,
+			},
+		},
+	}
+	if os.Getenv(envStartTimeout) == "" {
+		env.ControlPlaneStartTimeout = defaultStartTimeout
+	}
+	if opts.WebhookInstall != nil {
+		env.WebhookInstallOptions = *opts.WebhookInstall
+	}
+
+	started := time.Now()
+	cfg, err := env.Start()
+	if err != nil {
+		stopErr := env.Stop()
+		require.NoError(t, errors.Join(fmt.Errorf("starting envtest from %s: %w", binDir, err), stopErr))
+	}
+	t.Cleanup(func() {
+		if err := env.Stop(); err != nil {
+			t.Errorf("stopping envtest: %v", err)
+		}
+	})
+	if opts.WebhookInstall != nil {
+		*opts.WebhookInstall = env.WebhookInstallOptions
+	}
+
+	cp := &ControlPlane{
+		Config:                cfg,
+		Env:                   env,
+		BinaryAssetsDirectory: binDir,
+	}
+	cp.Client, err = client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
+	require.NoError(t, err, "creating a client for envtest")
+
+	cp.KubeconfigPath, err = writeAdminKubeconfig(env, t.TempDir())
+	require.NoError(t, err)
+	t.Logf("control plane from %s serving at %s after %s", binDir, cfg.Host, time.Since(started).Round(time.Millisecond))
+
+	if opts.ControllerManager {
+		started = time.Now()
+		require.NoError(t, startControllerManager(t, cp, verbose))
+		t.Logf("kube-controller-manager ready after %s", time.Since(started).Round(time.Millisecond))
+	}
+	return cp
+}
+
+// CreateNamespace creates a namespace with a generated name that starts with
+// prefix (or "test" when prefix is empty) and carries labels, and returns it
+// as the API server stored it. The namespace lives as long as the control
+// plane: nothing deletes it, and names never collide.
+func (cp *ControlPlane) CreateNamespace(t testing.TB, prefix string, labels map[string]string) *corev1.Namespace {
+	t.Helper()
+	if prefix == "" {
+		prefix = "test"
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		GenerateName: strings.TrimSuffix(prefix, "-") + "-",
+		Labels:       labels,
+	}}
+	require.NoError(t, cp.Client.Create(t.Context(), ns), "creating namespace %s*", ns.GenerateName)
+	return ns
+}
+
+// writeAdminKubeconfig provisions envtest's admin user (group
+// system:masters) and writes a kubeconfig for it into dir.
+func writeAdminKubeconfig(env *envtest.Environment, dir string) (string, error) {
+	user, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, rest.CopyConfig(env.Config))
+	if err != nil {
+		return "", fmt.Errorf("provisioning the admin user: %w", err)
+	}
+	kubeconfig, err := user.KubeConfig()
+	if err != nil {
+		return "", fmt.Errorf("rendering the admin kubeconfig: %w", err)
+	}
+	path := filepath.Join(dir, "admin.kubeconfig")
+	if err := os.WriteFile(path, kubeconfig, 0o600); err != nil {
+		return "", fmt.Errorf("writing the admin kubeconfig: %w", err)
+	}
+	return path, nil
+}
+
+// requireBinaries returns the directory that holds the binaries, or skips
+// (or fails) the test when one of them is missing.
+func requireBinaries(t testing.TB, controllerManager bool) string {
+	t.Helper()
+	names := []string{"etcd", "kube-apiserver"}
+	if controllerManager {
+		names = append(names, "kube-controller-manager")
+	}
+	dir, source, err := binaryAssetsDirectory()
+	if err == nil {
+		var missing []string
+		for _, name := range names {
+			if !isExecutable(filepath.Join(dir, name)) {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) == 0 {
+			return dir
+		}
+		err = fmt.Errorf("%s missing in %s (%s)", strings.Join(missing, ", "), dir, source)
+	}
+	msg := fmt.Sprintf("control-plane binaries not found: %v; run `make k8s-bins` "+
+		"or set %s to a directory with %s", err, envAssets, strings.Join(names, ", "))
+	if os.Getenv(envRequire) == "1" {
+		t.Fatalf("%s (failing instead of skipping because %s=1)", msg, envRequire)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// binaryAssetsDirectory returns the directory to take the binaries from and
+// where that choice came from: KUBEBUILDER_ASSETS when it is set, otherwise
+// bin/k8s/v<KubernetesVersion> in the nearest directory, from the working
+// directory upwards, that holds a go.mod.
+func binaryAssetsDirectory() (dir, source string, err error) {
+	if dir := os.Getenv(envAssets); dir != "" {
+		return dir, "from " + envAssets, nil
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", "", fmt.Errorf("finding the working directory: %w", err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, "bin", "k8s", "v"+KubernetesVersion), "the repository's bin directory; " + envAssets + " is not set", nil
+		}
+		if filepath.Dir(d) == d {
+			return "", "", fmt.Errorf("%s is not set and no go.mod was found above %s", envAssets, wd)
+		}
+	}
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
