@@ -48,10 +48,10 @@ update-golden: ## Rewrite golden files from the current output.
 ##@ Test
 
 .PHONY: test
-test: k8s-bins helm lint test-go fuzz ## Everything CI runs: lint, unit, envtest and end-to-end tests, short fuzzing.
+test: lint test-go fuzz ## Everything CI runs: lint, unit, envtest and end-to-end tests, short fuzzing.
 
 .PHONY: test-go
-test-go: ## Run every Go test; envtest suites use the binaries from k8s-bins.
+test-go: k8s-bins helm ## Run every Go test; envtest suites use the binaries from k8s-bins.
 	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) HELM=$(HELM) BALLAST_REQUIRE_ENVTEST=1 $(GO) test -count=1 -timeout 30m ./...
 
 .PHONY: test-unit
