@@ -1,14 +1,15 @@
 package controlplane
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -17,8 +18,8 @@ import (
 )
 
 // controllerManagerControllers are the kube-controller-manager controllers
-// that Start runs when Options.ControllerManager is set: the workload
-// controllers, the disruption controller (real PodDisruptionBudget status, so
+// that New runs when Options.ControllerManager is set: the workload
+// controllers (Jobs included), the disruption controller (real PodDisruptionBudget status, so
 // the Eviction API behaves as in a cluster), the garbage collector, the
 // namespace controller (namespaces finish deleting) and the service-account
 // controllers (default service accounts and token secrets).
@@ -27,6 +28,7 @@ var controllerManagerControllers = []string{
 	"replicaset",
 	"statefulset",
 	"daemonset",
+	"job",
 	"disruption",
 	"garbagecollector",
 	"serviceaccount",
@@ -51,7 +53,9 @@ const (
 )
 
 // startControllerManager runs kube-controller-manager against cp as the admin
-// user and waits until its controllers act.
+// user, with its output to out, and waits until its controllers act. The
+// process is cp.controllerManager from then on, for Stop to stop, even when
+// the wait fails.
 //
 // With --use-service-account-credentials every controller gets its own
 // service account in kube-system and a token for it from the TokenRequest
@@ -59,22 +63,15 @@ const (
 // tokens of kubernetes.io/service-account-token secrets itself, so it gets
 // envtest's signing key: the API server accepts those tokens because it
 // verifies with the matching certificate.
-func startControllerManager(t testing.TB, cp *ControlPlane, verbose bool) error {
-	t.Helper()
-	dir := t.TempDir()
-
+func startControllerManager(ctx context.Context, cp *ControlPlane, out io.Writer) error {
 	saKey := filepath.Join(cp.Env.ControlPlane.GetAPIServer().CertDir, saSigningKeyFile)
 	if _, err := os.Stat(saKey); err != nil {
 		return fmt.Errorf("finding envtest's service-account signing key: %w", err)
 	}
-	rootCA := filepath.Join(dir, "ca.crt")
+	rootCA := filepath.Join(cp.dir, "ca.crt")
 	if err := os.WriteFile(rootCA, cp.Config.CAData, 0o600); err != nil {
 		return fmt.Errorf("writing the API server's CA for kube-controller-manager: %w", err)
 	}
-
-	out := newProcessLog(t, "kube-controller-manager", verbose)
-	// Registered before the cleanup that stops the process, so it runs after.
-	t.Cleanup(out.Close)
 
 	path := filepath.Join(cp.BinaryAssetsDirectory, "kube-controller-manager")
 	cmd := exec.Command(path,
@@ -103,14 +100,10 @@ func startControllerManager(t testing.TB, cp *ControlPlane, verbose bool) error 
 		proc.err = cmd.Wait()
 		close(proc.exited)
 	}()
-	t.Cleanup(func() {
-		if err := proc.stop(controllerManagerStopTimeout); err != nil {
-			t.Errorf("kube-controller-manager: %v", err)
-		}
-	})
+	cp.controllerManager = proc
 
-	if err := waitForControllers(t, cp.Client, proc); err != nil {
-		return fmt.Errorf("waiting for kube-controller-manager: %w", err)
+	if err := waitForControllers(ctx, cp.Client, proc); err != nil {
+		return fmt.Errorf("waiting for the controllers: %w", err)
 	}
 	return nil
 }
@@ -119,8 +112,7 @@ func startControllerManager(t testing.TB, cp *ControlPlane, verbose bool) error 
 // the default service account of the default namespace. That takes working
 // credentials for the controllers, synced informers and a running controller,
 // so the other controllers are up too.
-func waitForControllers(t testing.TB, c client.Client, proc *runningProcess) error {
-	ctx := t.Context()
+func waitForControllers(ctx context.Context, c client.Client, proc *runningProcess) error {
 	deadline := time.NewTimer(controllerManagerReadyTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -140,7 +132,7 @@ func waitForControllers(t testing.TB, c client.Client, proc *runningProcess) err
 		case <-deadline.C:
 			return fmt.Errorf("service account %s not created within %s", key, controllerManagerReadyTimeout)
 		case <-ctx.Done():
-			return fmt.Errorf("test ended: %w", ctx.Err())
+			return fmt.Errorf("gave up: %w", ctx.Err())
 		case <-tick.C:
 		}
 	}
@@ -161,12 +153,12 @@ func (p *runningProcess) exitError() error {
 }
 
 // stop sends SIGTERM, waits up to timeout and then kills the process. It
-// reports a process that had already exited, since nothing should have
-// stopped it before.
+// reports a process that had already exited, since nothing else should
+// stop it.
 func (p *runningProcess) stop(timeout time.Duration) error {
 	select {
 	case <-p.exited:
-		return fmt.Errorf("exited before the end of the test: %w", p.exitError())
+		return fmt.Errorf("exited before it was stopped: %w", p.exitError())
 	default:
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {

@@ -1,11 +1,14 @@
 package controlplane
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,15 +63,21 @@ type Options struct {
 	WebhookInstall *envtest.WebhookInstallOptions
 
 	// ControllerManager also runs a real kube-controller-manager with the
-	// deployment, replicaset, statefulset, daemonset, disruption,
+	// deployment, replicaset, statefulset, daemonset, job, disruption,
 	// garbagecollector, namespace, serviceaccount and serviceaccount-token
 	// controllers, each with its own service-account credentials as in a
 	// cluster. There is still no scheduler or kubelet.
 	ControllerManager bool
+
+	// Output returns the writer for the output of a process of the control
+	// plane: "etcd", "kube-apiserver" or "kube-controller-manager". It is
+	// called once per process, during New. Nil discards the output. Start
+	// sets it to the test log.
+	Output func(process string) io.Writer
 }
 
-// ControlPlane is a running control plane. Everything in it is stopped by
-// t.Cleanup of the test that started it.
+// ControlPlane is a running control plane. Stop stops it; when Start
+// started it, the test's cleanup does.
 type ControlPlane struct {
 	// Config is a REST config for an admin user (group system:masters).
 	Config *rest.Config
@@ -88,33 +97,79 @@ type ControlPlane struct {
 
 	// BinaryAssetsDirectory is the directory the binaries were taken from.
 	BinaryAssetsDirectory string
+
+	// dir holds the files New writes (the admin kubeconfig, the
+	// controller manager's CA file); Stop removes it.
+	dir string
+	// controllerManager is the running kube-controller-manager, if any.
+	controllerManager *runningProcess
+
+	stopOnce sync.Once
+	stopErr  error
 }
 
-// Start runs etcd and kube-apiserver (and kube-controller-manager when
-// opts.ControllerManager is set), and returns once the control plane serves
-// requests: the default namespace exists, the CRDs and webhook configurations
-// of opts are installed and, with a controller manager, its controllers run.
+// Start runs a control plane for the test t, as New does, and stops it
+// through t.Cleanup. The output of its processes goes to the test log: kept
+// and written only when the test fails, or streamed when
+// BALLAST_TEST_VERBOSE=1 (opts.Output is replaced).
 //
 // It skips the test in -short mode, and when the binaries are missing unless
 // BALLAST_REQUIRE_ENVTEST=1, which fails it instead; see the package
-// documentation for where the binaries are looked for. Everything is stopped
-// through t.Cleanup.
+// documentation for where the binaries are looked for.
 func Start(t testing.TB, opts Options) *ControlPlane {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("needs a control plane (etcd, kube-apiserver): skipped in -short mode")
 	}
+	requireBinaries(t, opts.ControllerManager)
 
-	binDir := requireBinaries(t, opts.ControllerManager)
 	verbose := os.Getenv(envVerbose) == "1"
-	etcdLog := newProcessLog(t, "etcd", verbose)
-	apiServerLog := newProcessLog(t, "kube-apiserver", verbose)
+	var logs []*processLog
+	opts.Output = func(process string) io.Writer {
+		l := newProcessLog(t, process, verbose)
+		logs = append(logs, l)
+		return l
+	}
 	// Registered first, so it runs last: after the processes have stopped.
 	t.Cleanup(func() {
-		apiServerLog.Close()
-		etcdLog.Close()
+		for _, l := range logs {
+			l.Close()
+		}
 	})
 
+	started := time.Now()
+	cp, err := New(t.Context(), opts)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if err := cp.Stop(); err != nil {
+			t.Errorf("stopping the control plane: %v", err)
+		}
+	})
+	what := "control plane"
+	if opts.ControllerManager {
+		what += " with kube-controller-manager"
+	}
+	t.Logf("%s from %s serving at %s after %s", what, cp.BinaryAssetsDirectory, cp.Config.Host, time.Since(started).Round(time.Millisecond))
+	return cp
+}
+
+// New runs etcd and kube-apiserver (and kube-controller-manager when
+// opts.ControllerManager is set), and returns once the control plane serves
+// requests: the default namespace exists, the CRDs and webhook configurations
+// of opts are installed and, with a controller manager, its controllers run.
+// ctx bounds the start only; the control plane runs until Stop. When New
+// fails, it stops what it had started.
+//
+// It is the core of Start for programs, such as `make demo` and the load
+// test, that have no testing.T. The binaries are looked for as the package
+// documentation says; when one is missing, New fails with a message that
+// says how to build it.
+func New(ctx context.Context, opts Options) (*ControlPlane, error) {
+	binDir, err := findBinaries(opts.ControllerManager)
+	if err != nil {
+		return nil, err
+	}
+	etcdOut, apiServerOut := output(opts.Output, "etcd"), output(opts.Output, "kube-apiserver")
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: binDir,
 		CRDDirectoryPaths:     opts.CRDDirectoryPaths,
@@ -122,13 +177,13 @@ func Start(t testing.TB, opts Options) *ControlPlane {
 		ControlPlane: envtest.ControlPlane{
 			APIServer: &envtest.APIServer{
 				Path: filepath.Join(binDir, "kube-apiserver"),
-				Out:  apiServerLog,
-				Err:  apiServerLog,
+				Out:  apiServerOut,
+				Err:  apiServerOut,
 			},
 			Etcd: &envtest.Etcd{
 				Path: filepath.Join(binDir, "etcd"),
-				Out:  etcdLog,
-				Err:  etcdLog,
+				Out:  etcdOut,
+				Err:  etcdOut,
 			},
 		},
 	}
@@ -139,39 +194,79 @@ func Start(t testing.TB, opts Options) *ControlPlane {
 		env.WebhookInstallOptions = *opts.WebhookInstall
 	}
 
-	started := time.Now()
 	cfg, err := env.Start()
 	if err != nil {
-		stopErr := env.Stop()
-		require.NoError(t, errors.Join(fmt.Errorf("starting envtest from %s: %w", binDir, err), stopErr))
+		return nil, errors.Join(fmt.Errorf("starting envtest from %s: %w", binDir, err), env.Stop())
 	}
-	t.Cleanup(func() {
-		if err := env.Stop(); err != nil {
-			t.Errorf("stopping envtest: %v", err)
-		}
-	})
 	if opts.WebhookInstall != nil {
 		*opts.WebhookInstall = env.WebhookInstallOptions
 	}
-
 	cp := &ControlPlane{
 		Config:                cfg,
 		Env:                   env,
 		BinaryAssetsDirectory: binDir,
 	}
-	cp.Client, err = client.New(cfg, client.Options{Scheme: clientgoscheme.Scheme})
-	require.NoError(t, err, "creating a client for envtest")
-
-	cp.KubeconfigPath, err = writeAdminKubeconfig(env, t.TempDir())
-	require.NoError(t, err)
-	t.Logf("control plane from %s serving at %s after %s", binDir, cfg.Host, time.Since(started).Round(time.Millisecond))
-
-	if opts.ControllerManager {
-		started = time.Now()
-		require.NoError(t, startControllerManager(t, cp, verbose))
-		t.Logf("kube-controller-manager ready after %s", time.Since(started).Round(time.Millisecond))
+	if err := cp.finishStart(ctx, opts); err != nil {
+		return nil, errors.Join(err, cp.Stop())
 	}
-	return cp
+	return cp, nil
+}
+
+// finishStart does what New does once the API server serves.
+func (cp *ControlPlane) finishStart(ctx context.Context, opts Options) error {
+	var err error
+	cp.Client, err = client.New(cp.Config, client.Options{Scheme: clientgoscheme.Scheme})
+	if err != nil {
+		return fmt.Errorf("creating a client for envtest: %w", err)
+	}
+	if cp.dir, err = os.MkdirTemp("", "ballast-controlplane-"); err != nil {
+		return fmt.Errorf("creating the control plane's directory: %w", err)
+	}
+	if cp.KubeconfigPath, err = writeAdminKubeconfig(cp.Env, cp.dir); err != nil {
+		return err
+	}
+	if opts.ControllerManager {
+		if err := startControllerManager(ctx, cp, output(opts.Output, "kube-controller-manager")); err != nil {
+			return fmt.Errorf("kube-controller-manager: %w", err)
+		}
+	}
+	return nil
+}
+
+// Stop stops kube-controller-manager, kube-apiserver and etcd, and removes
+// the files New wrote. It reports a kube-controller-manager that had exited
+// before, since nothing else should stop it. Calling it again does nothing
+// and returns the same error.
+func (cp *ControlPlane) Stop() error {
+	cp.stopOnce.Do(func() {
+		var errs []error
+		if cp.controllerManager != nil {
+			if err := cp.controllerManager.stop(controllerManagerStopTimeout); err != nil {
+				errs = append(errs, fmt.Errorf("kube-controller-manager: %w", err))
+			}
+		}
+		if err := cp.Env.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping envtest: %w", err))
+		}
+		if cp.dir != "" {
+			if err := os.RemoveAll(cp.dir); err != nil {
+				errs = append(errs, fmt.Errorf("removing the control plane's directory: %w", err))
+			}
+		}
+		cp.stopErr = errors.Join(errs...)
+	})
+	return cp.stopErr
+}
+
+// output returns the writer of process's output under of, or io.Discard.
+func output(of func(process string) io.Writer, process string) io.Writer {
+	if of == nil {
+		return io.Discard
+	}
+	if w := of(process); w != nil {
+		return w
+	}
+	return io.Discard
 }
 
 // CreateNamespace creates a namespace with a generated name that starts with
@@ -209,10 +304,23 @@ func writeAdminKubeconfig(env *envtest.Environment, dir string) (string, error) 
 	return path, nil
 }
 
-// requireBinaries returns the directory that holds the binaries, or skips
-// (or fails) the test when one of them is missing.
-func requireBinaries(t testing.TB, controllerManager bool) string {
+// requireBinaries skips (or fails) the test when one of the binaries is
+// missing.
+func requireBinaries(t testing.TB, controllerManager bool) {
 	t.Helper()
+	_, err := findBinaries(controllerManager)
+	if err == nil {
+		return
+	}
+	if os.Getenv(envRequire) == "1" {
+		t.Fatalf("%v (failing instead of skipping because %s=1)", err, envRequire)
+	}
+	t.Skip(err.Error())
+}
+
+// findBinaries returns the directory that holds the binaries, or an error
+// that says which are missing and how to build them.
+func findBinaries(controllerManager bool) (string, error) {
 	names := []string{"etcd", "kube-apiserver"}
 	if controllerManager {
 		names = append(names, "kube-controller-manager")
@@ -226,17 +334,12 @@ func requireBinaries(t testing.TB, controllerManager bool) string {
 			}
 		}
 		if len(missing) == 0 {
-			return dir
+			return dir, nil
 		}
 		err = fmt.Errorf("%s missing in %s (%s)", strings.Join(missing, ", "), dir, source)
 	}
-	msg := fmt.Sprintf("control-plane binaries not found: %v; run `make k8s-bins` "+
+	return "", fmt.Errorf("control-plane binaries not found: %w; run `make k8s-bins` "+
 		"or set %s to a directory with %s", err, envAssets, strings.Join(names, ", "))
-	if os.Getenv(envRequire) == "1" {
-		t.Fatalf("%s (failing instead of skipping because %s=1)", msg, envRequire)
-	}
-	t.Skip(msg)
-	return ""
 }
 
 // binaryAssetsDirectory returns the directory to take the binaries from and

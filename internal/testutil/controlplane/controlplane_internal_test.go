@@ -31,6 +31,14 @@ func TestBinaryAssetsDirectory(t *testing.T) {
 	})
 }
 
+func TestNewWithoutBinaries(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(envAssets, dir)
+	_, err := New(t.Context(), Options{ControllerManager: true})
+	require.ErrorContains(t, err, "etcd, kube-apiserver, kube-controller-manager missing in "+dir)
+	assert.ErrorContains(t, err, "run `make k8s-bins`")
+}
+
 // TestKubernetesVersionMatchesMakefile keeps the version that Start looks
 // for equal to the one that `make k8s-bins` builds.
 func TestKubernetesVersionMatchesMakefile(t *testing.T) {
