@@ -19,10 +19,13 @@ import (
 
 // controllerManagerControllers are the kube-controller-manager controllers
 // that New runs when Options.ControllerManager is set: the workload
-// controllers (Jobs included), the disruption controller (real PodDisruptionBudget status, so
-// the Eviction API behaves as in a cluster), the garbage collector, the
-// namespace controller (namespaces finish deleting) and the service-account
-// controllers (default service accounts and token secrets).
+// controllers (Jobs included), the disruption controller (real
+// PodDisruptionBudget status, so the Eviction API behaves as in a cluster),
+// the garbage collector, the namespace controller (namespaces finish
+// deleting), the service-account controllers (default service accounts and
+// token secrets) and the cluster-role aggregation controller, which fills in
+// the rules of the default admin, edit and view roles that users are bound
+// to.
 var controllerManagerControllers = []string{
 	"deployment",
 	"replicaset",
@@ -34,6 +37,7 @@ var controllerManagerControllers = []string{
 	"serviceaccount",
 	"serviceaccount-token",
 	"namespace",
+	"clusterrole-aggregation",
 }
 
 const (

@@ -56,17 +56,21 @@ type Options struct {
 	// WebhookInstall, when not nil, is handed to envtest, which installs the
 	// Mutating- and ValidatingWebhookConfigurations it names with every
 	// clientConfig rewritten to https://LocalServingHost:LocalServingPort/PATH,
-	// and generates a serving certificate in LocalServingCertDir. Start copies
-	// the resulting options (host, port, certificate directory, CA) back into
-	// the value it points to, so the caller can start its webhook server
-	// there.
+	// and generates a CA and a serving certificate in LocalServingCertDir
+	// (always: a CA of the caller's is replaced). Start copies the resulting
+	// options (host, port, certificate directory, CA) back into the value it
+	// points to, so the caller can start its webhook server there. To keep
+	// a CA of one's own (to rotate certificates as cert-manager does), leave
+	// it nil and install the webhooks once the control plane runs, with
+	// WebhookInstallOptions.Install.
 	WebhookInstall *envtest.WebhookInstallOptions
 
 	// ControllerManager also runs a real kube-controller-manager with the
 	// deployment, replicaset, statefulset, daemonset, job, disruption,
-	// garbagecollector, namespace, serviceaccount and serviceaccount-token
-	// controllers, each with its own service-account credentials as in a
-	// cluster. There is still no scheduler or kubelet.
+	// garbagecollector, namespace, serviceaccount, serviceaccount-token and
+	// clusterrole-aggregation controllers, each with its own
+	// service-account credentials as in a cluster. There is still no
+	// scheduler or kubelet.
 	ControllerManager bool
 
 	// Output returns the writer for the output of a process of the control
