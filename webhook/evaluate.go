@@ -1,0 +1,48 @@
+package webhook
+
+import (
+	"context"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// evaluate judges obj, the decoded object of a request for kind k, in the
+// request's namespace, and answers: it resolves the namespace's settings,
+// lists the neighbours the kind's rules read, calls the engine and renders
+// its decision.
+func (h *handler) evaluate(ctx context.Context, req *admission.Request, k *kind, obj client.Object) admission.Response {
+	s, err := h.settings(ctx, req.Namespace)
+	if err != nil {
+		return h.internalError(ctx, req, err)
+	}
+	in := engine.Input{Object: obj, Raw: req.Object.Raw, Settings: s}
+	if k.needs != 0 && s.Mode != policy.ModeOff {
+		if in.Related, err = h.related(ctx, req.Namespace, k.needs); err != nil {
+			return h.internalError(ctx, req, err)
+		}
+	}
+	res := h.opts.Engine.Evaluate(in)
+	d := res.Decision()
+
+	mode, decision := string(res.Mode), d.AuditAnnotations[engine.AuditDecision]
+	h.opts.Metrics.ObserveDecision(k.resource, req.Operation, decision, mode)
+	h.opts.Metrics.ObserveFindings(k.resource, mode, res.Findings)
+	if k.path == MutatePodsPath {
+		h.opts.Metrics.ObserveMutations(mode, res.Mutations)
+	}
+
+	log := logf.FromContext(ctx)
+	if !d.Allowed {
+		log.Info("denied", "mode", mode, "rules", d.AuditAnnotations[engine.AuditRules])
+	} else if v := log.V(1); v.Enabled() {
+		v.Info("admitted", "decision", decision, "mode", mode, "modeSource", res.ModeSource,
+			"rules", d.AuditAnnotations[engine.AuditRules], "mutations", d.AuditAnnotations[engine.AuditMutations],
+			"skipped", res.Skipped)
+	}
+	return render(&d, res.Patch)
+}

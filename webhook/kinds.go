@@ -1,0 +1,125 @@
+package webhook
+
+import (
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// resourceOther is the resource label of requests for a kind no path
+// serves.
+const resourceOther = "other"
+
+// kind is an object kind a path serves.
+type kind struct {
+	gvk  metav1.GroupVersionKind
+	path string
+	// resource is the plural resource name, the value of the resource
+	// label of the metrics.
+	resource string
+	// newObject returns an empty typed object to decode into.
+	newObject func() client.Object
+	// spec returns the spec of an object newObject made, to tell an UPDATE
+	// that changes it from one that changes only metadata; nil for kinds
+	// that are not validated.
+	spec func(client.Object) any
+	// needs says which neighbours the rules for the kind read.
+	needs needs
+}
+
+// kinds lists every kind Ballast serves, with the path that serves it. The
+// API server sends each in exactly this version when the webhook
+// configurations ask for it (with matchPolicy Equivalent it converts other
+// versions first), so a request in any other version is a
+// misconfiguration, answered with an error rather than misread.
+var kinds = []kind{
+	{
+		gvk:  metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
+		path: MutatePodsPath, resource: "pods",
+		newObject: func() client.Object { return &corev1.Pod{} },
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"},
+		path: ValidateWorkloadsPath, resource: "deployments",
+		newObject: func() client.Object { return &appsv1.Deployment{} },
+		spec:      func(o client.Object) any { return &o.(*appsv1.Deployment).Spec },
+		needs:     needPDBs | needHPAs,
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"},
+		path: ValidateWorkloadsPath, resource: "statefulsets",
+		newObject: func() client.Object { return &appsv1.StatefulSet{} },
+		spec:      func(o client.Object) any { return &o.(*appsv1.StatefulSet).Spec },
+		needs:     needPDBs | needHPAs,
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"},
+		path: ValidateWorkloadsPath, resource: "daemonsets",
+		newObject: func() client.Object { return &appsv1.DaemonSet{} },
+		spec:      func(o client.Object) any { return &o.(*appsv1.DaemonSet).Spec },
+		needs:     needPDBs | needHPAs,
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
+		path: ValidateWorkloadsPath, resource: "horizontalpodautoscalers",
+		newObject: func() client.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
+		spec:      func(o client.Object) any { return &o.(*autoscalingv2.HorizontalPodAutoscaler).Spec },
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+		path: ValidateWorkloadsPath, resource: "poddisruptionbudgets",
+		newObject: func() client.Object { return &policyv1.PodDisruptionBudget{} },
+		spec:      func(o client.Object) any { return &o.(*policyv1.PodDisruptionBudget).Spec },
+		needs:     needWorkloads | needHPAs,
+	},
+	{
+		gvk:  metav1.GroupVersionKind{Version: "v1", Kind: "Namespace"},
+		path: ValidateNamespacesPath, resource: "namespaces",
+		newObject: func() client.Object { return &corev1.Namespace{} },
+	},
+}
+
+// lookupKind returns the kind of gvk if path serves it.
+func lookupKind(path string, gvk metav1.GroupVersionKind) (*kind, bool) {
+	for i := range kinds {
+		if k := &kinds[i]; k.gvk == gvk && k.path == path {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// resourceOf returns the resource label of a request for gvk.
+func resourceOf(gvk metav1.GroupVersionKind) string {
+	for i := range kinds {
+		if kinds[i].gvk == gvk {
+			return kinds[i].resource
+		}
+	}
+	return resourceOther
+}
+
+// servedKinds lists the kinds path serves, for error messages: "apps/v1
+// Deployment, ..., policy/v1 PodDisruptionBudget".
+func servedKinds(path string) string {
+	var names []string
+	for _, k := range kinds {
+		if k.path == path {
+			names = append(names, gvkString(k.gvk))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// gvkString writes a kind as people do: "apps/v1 Deployment", "v1 Pod".
+func gvkString(gvk metav1.GroupVersionKind) string {
+	if gvk.Group == "" {
+		return gvk.Version + " " + gvk.Kind
+	}
+	return gvk.Group + "/" + gvk.Version + " " + gvk.Kind
+}

@@ -1,0 +1,77 @@
+package webhook
+
+import (
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/metrics"
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// PolicySource gives the policy in force: loaded, defaulted and validated.
+// The server's hot-reloader implements it, returning the last good policy,
+// or nil before one has loaded. The handlers call it once or twice per
+// request, from many goroutines, so it must be cheap and safe for
+// concurrent use, and the policy it returns must never be modified.
+type PolicySource interface {
+	// Policy returns the policy in force, or nil before one has loaded.
+	Policy() *policy.Policy
+}
+
+// Options are what the handlers need. Policy and Reader are required.
+type Options struct {
+	// Engine evaluates objects. Default: engine.Default().
+	Engine *engine.Engine
+	// Policy gives the policy in force.
+	Policy PolicySource
+	// Reader reads the objects CachedObjects lists. It must be the
+	// manager's informer cache (mgr.GetCache()), not a live client: the
+	// handlers read the request's Namespace and list its neighbours on
+	// every request, which from a cache is a read of local memory and from
+	// a live client would be an API call per admission request. The
+	// handlers never modify what it returns, so they read it without deep
+	// copies (client.UnsafeDisableDeepCopy).
+	Reader client.Reader
+	// Now returns the current time, against which exemption expiry is
+	// judged. Default: time.Now.
+	Now func() time.Time
+	// Metrics records Ballast's metrics. Nil records none.
+	Metrics *metrics.Recorder
+}
+
+// CachedObjects returns one object of each kind the handlers read through
+// Options.Reader, for the server to configure its cache (and RBAC to
+// allow get, list and watch on). Of them the handlers read only: a
+// Namespace's labels; a Deployment's or StatefulSet's name,
+// spec.replicas and pod template labels; PodDisruptionBudgets and
+// HorizontalPodAutoscalers in full. A cache transform may strip the rest.
+func CachedObjects() []client.Object {
+	return []client.Object{
+		&corev1.Namespace{},
+		&policyv1.PodDisruptionBudget{},
+		&autoscalingv2.HorizontalPodAutoscaler{},
+		&appsv1.Deployment{},
+		&appsv1.StatefulSet{},
+	}
+}
+
+// withDefaults returns o with its defaults filled in. It panics when a
+// required option is missing, a programming error found at start-up.
+func (o Options) withDefaults() Options {
+	if o.Policy == nil || o.Reader == nil {
+		panic("webhook: Options.Policy and Options.Reader are required")
+	}
+	if o.Engine == nil {
+		o.Engine = engine.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
