@@ -50,4 +50,9 @@ func (p Path) Field() *field.Path { return p.field }
 
 var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
 
-func escape(s string) string { return pointerEscaper.Replace(s) }
+func escape(s string) string {
+	if !strings.ContainsAny(s, "~/") {
+		return s
+	}
+	return pointerEscaper.Replace(s)
+}
