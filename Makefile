@@ -9,12 +9,16 @@ LDFLAGS := -s -w \
 	-X github.com/ballast-dev/ballast/internal/version.Commit=$(COMMIT) \
 	-X github.com/ballast-dev/ballast/internal/version.Date=$(DATE)
 
-# Fuzz targets as package:Func; `make fuzz` runs each for FUZZTIME.
+# Fuzz targets as package:Func; `make fuzz` runs each for FUZZTIME, `make
+# test` for 10s each.
 FUZZ_TARGETS := \
 	./internal/policy:FuzzParse \
+	./validators:FuzzParseImage \
+	./validators:FuzzPreStopSleepSeconds \
 	./internal/manifest:FuzzRead \
-	./internal/engine:FuzzEvaluate
-FUZZTIME ?= 10s
+	./internal/engine:FuzzEvaluate \
+	./webhook:FuzzHandlers
+FUZZTIME ?= 2m
 
 include make/*.mk
 
@@ -48,7 +52,8 @@ update-golden: ## Rewrite golden files from the current output.
 ##@ Test
 
 .PHONY: test
-test: lint test-go fuzz ## Everything CI runs: lint, unit, envtest and end-to-end tests, short fuzzing.
+test: lint test-go ## Everything CI runs: lint, unit, envtest and end-to-end tests, 10s of fuzzing per target.
+	$(MAKE) fuzz FUZZTIME=10s
 
 .PHONY: test-go
 test-go: k8s-bins helm ## Run every Go test; envtest suites use the binaries from k8s-bins.
@@ -59,11 +64,11 @@ test-unit: ## Run only the tests that need no control plane.
 	$(GO) test -count=1 -short ./...
 
 .PHONY: fuzz
-fuzz: ## Run each fuzz target for FUZZTIME (10s; `make fuzz FUZZTIME=10m` for a long run).
+fuzz: ## Run each fuzz target for FUZZTIME (default 2m; `make fuzz FUZZTIME=30m` for a long run).
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
 		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
-		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME); \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s; \
 	done
 
 .PHONY: bench
