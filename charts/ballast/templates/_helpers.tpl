@@ -1,0 +1,201 @@
+{{/*
+The chart's name, or nameOverride.
+*/}}
+{{- define "ballast.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The fully qualified app name, used for every object the chart creates. It is
+cut to 50 characters so that the longest derived name ("<fullname>-selfsigned-ca"
+and the like) stays a valid DNS label.
+*/}}
+{{- define "ballast.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 50 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 50 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+Chart name and version, for the helm.sh/chart label.
+*/}}
+{{- define "ballast.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Labels of every object.
+*/}}
+{{- define "ballast.labels" -}}
+helm.sh/chart: {{ include "ballast.chart" . }}
+{{ include "ballast.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: ballast
+{{- end }}
+
+{{/*
+Labels that select the webhook's pods.
+*/}}
+{{- define "ballast.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ballast.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+The ServiceAccount the pods run as.
+*/}}
+{{- define "ballast.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "ballast.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The image reference: repository, then @digest when set, else :tag (the
+chart's appVersion by default).
+*/}}
+{{- define "ballast.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The Service's DNS names, the names the serving certificate must carry.
+*/}}
+{{- define "ballast.dnsNames" -}}
+{{- $svc := include "ballast.fullname" . }}
+{{- $ns := .Release.Namespace }}
+{{- list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns) | toJson }}
+{{- end }}
+
+{{/*
+The Secret that holds the serving certificate and key: the user's in secret
+mode, the chart's in the other modes.
+*/}}
+{{- define "ballast.tlsSecretName" -}}
+{{- if eq .Values.tls.mode "secret" }}
+{{- required "tls.secret.name is required when tls.mode is secret: name a kubernetes.io/tls Secret in the release namespace" .Values.tls.secret.name }}
+{{- else }}
+{{- printf "%s-tls" (include "ballast.fullname" .) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The serving Certificate of cert-manager mode, as namespace/name for the
+cert-manager.io/inject-ca-from annotation.
+*/}}
+{{- define "ballast.servingCertificate" -}}
+{{- printf "%s/%s-serving" .Release.Namespace (include "ballast.fullname" .) }}
+{{- end }}
+
+{{/*
+The key pair of generate mode, as a dict with base64 "ca", "crt" and "key".
+It is made once per render and shared by the Secret and the webhook
+configurations, which must agree: an existing Secret is reused (lookup), so
+the pair survives upgrades; otherwise a new CA and a certificate it signs are
+generated. `helm template` cannot look up, so it generates a fresh pair each
+time.
+*/}}
+{{- define "ballast.generatedTLS" -}}
+{{- if not (hasKey .Values "__generatedTLS") }}
+{{- $secret := lookup "v1" "Secret" .Release.Namespace (include "ballast.tlsSecretName" .) }}
+{{- $pair := dict }}
+{{- if and $secret (index ($secret.data | default dict) "tls.crt") (index ($secret.data | default dict) "tls.key") (index ($secret.data | default dict) "ca.crt") }}
+{{- $pair = dict "ca" (index $secret.data "ca.crt") "crt" (index $secret.data "tls.crt") "key" (index $secret.data "tls.key") }}
+{{- else }}
+{{- $days := int .Values.tls.generate.validityDays }}
+{{- $ca := genCA (printf "%s-ca" (include "ballast.fullname" .)) $days }}
+{{- $dnsNames := include "ballast.dnsNames" . | fromJsonArray }}
+{{- $cert := genSignedCert (index $dnsNames 2) nil $dnsNames $days $ca }}
+{{- $pair = dict "ca" ($ca.Cert | b64enc) "crt" ($cert.Cert | b64enc) "key" ($cert.Key | b64enc) }}
+{{- end }}
+{{- $_ := set .Values "__generatedTLS" $pair }}
+{{- end }}
+{{- toJson (get .Values "__generatedTLS") }}
+{{- end }}
+
+{{/*
+The caBundle of the webhook configurations: none in cert-manager mode, where
+cainjector fills it in.
+*/}}
+{{- define "ballast.caBundle" -}}
+{{- if eq .Values.tls.mode "secret" }}
+{{- required "tls.secret.caBundle is required when tls.mode is secret: the base64-encoded PEM of the CA that signed the Secret's certificate" .Values.tls.secret.caBundle }}
+{{- else if eq .Values.tls.mode "generate" }}
+{{- (include "ballast.generatedTLS" . | fromJson).ca }}
+{{- end }}
+{{- end }}
+
+{{/*
+The clientConfig of a webhook; the path is the argument's "path".
+*/}}
+{{- define "ballast.clientConfig" -}}
+{{- $root := .root -}}
+clientConfig:
+  service:
+    name: {{ include "ballast.fullname" $root }}
+    namespace: {{ $root.Release.Namespace }}
+    path: {{ .path }}
+    port: {{ $root.Values.service.port }}
+  {{- with include "ballast.caBundle" $root }}
+  caBundle: {{ . }}
+  {{- end }}
+{{- end }}
+
+{{/*
+The namespaces no webhook ever sees: the control plane's and Ballast's own.
+*/}}
+{{- define "ballast.systemNamespaces" -}}
+{{- list "kube-system" "kube-public" "kube-node-lease" .Release.Namespace | uniq | toJson }}
+{{- end }}
+
+{{/*
+The namespaceSelector of the Pod and workload webhooks: not the system
+namespaces, nor those of webhook.excludeNamespaces, nor those labelled
+ballast.dev/mode=off (where the policy lets the label set the mode; else the
+label means nothing and Ballast must see them), plus
+webhook.namespaceSelector.matchExpressions.
+*/}}
+{{- define "ballast.workloadNamespaceSelector" -}}
+namespaceSelector:
+  matchExpressions:
+    - key: kubernetes.io/metadata.name
+      operator: NotIn
+      values: {{ concat (include "ballast.systemNamespaces" . | fromJsonArray) .Values.webhook.excludeNamespaces | uniq | toJson }}
+    {{- if ne (toString .Values.policy.namespaceModeLabel) "false" }}
+    - key: ballast.dev/mode
+      operator: NotIn
+      values: ["off"]
+    {{- end }}
+    {{- with .Values.webhook.namespaceSelector.matchExpressions }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+{{- end }}
+
+{{/*
+Fails the render when a webhook timeout is above the cap. A slow or dead
+webhook holds every request it sees for its timeout; above 2 s (mutating)
+and 3 s (validating) that has made control planes miss lease renewals.
+*/}}
+{{- define "ballast.checkTimeouts" -}}
+{{- $t := .Values.webhook.timeoutSeconds }}
+{{- if or (lt (int $t.mutating) 1) (gt (int $t.mutating) 2) }}
+{{- fail (printf "webhook.timeoutSeconds.mutating is %v: it must be 1 or 2. The API server holds every Pod creation for the whole timeout when Ballast does not answer, and longer timeouts have made control planes miss their lease renewals." $t.mutating) }}
+{{- end }}
+{{- if or (lt (int $t.validating) 1) (gt (int $t.validating) 3) }}
+{{- fail (printf "webhook.timeoutSeconds.validating is %v: it must be 1, 2 or 3. The API server holds every deploy and namespace change for the whole timeout when Ballast does not answer, and longer timeouts have made control planes miss their lease renewals." $t.validating) }}
+{{- end }}
+{{- end }}

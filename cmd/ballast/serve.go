@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+
+	"github.com/spf13/cobra"
+	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/ballast-dev/ballast/internal/server"
+)
+
+// Defaults of serve's flags; the Helm chart mounts its volumes there.
+const (
+	defaultPolicyFile = "/etc/ballast/policy.yaml"
+	defaultCertDir    = "/tmp/k8s-webhook-server/serving-certs"
+)
+
+func newServeCommand() *cobra.Command {
+	var (
+		cfg     server.Config
+		zapOpts zap.Options // the zero value logs JSON at info level
+	)
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the admission webhook server",
+		Long: `Serve runs Ballast's admission webhooks (Pod mutation, workload validation
+and the namespace label guard), its Prometheus metrics and its health probes.
+
+The policy file is loaded before anything starts: a policy that does not load
+stops serve with every problem listed. Afterwards the file is reloaded when it
+changes; a change that does not load keeps the last good policy in force and
+is logged and counted in ballast_policy_reload_total{result="failure"}.
+
+The serving certificate (tls.crt and tls.key in --cert-dir) is reloaded when
+its files change. On SIGTERM the webhook server stops accepting connections,
+finishes the reviews in flight and exits.
+
+The API server is reached through --kubeconfig, else the file named by
+KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
+		Example: `  ballast serve --policy-file=/etc/ballast/policy.yaml \
+    --cert-dir=/tmp/k8s-webhook-server/serving-certs --leader-elect`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log := zap.New(zap.UseFlagOptions(&zapOpts), zap.WriteTo(cmd.ErrOrStderr()))
+			ctrl.SetLogger(log)
+
+			restConfig, err := ctrlconfig.GetConfig()
+			if err != nil {
+				return fmt.Errorf("loading the Kubernetes client configuration: %w", err)
+			}
+			cfg.RestConfig = restConfig
+			cfg.Logger = log
+			srv, err := server.New(cfg)
+			if err != nil {
+				return err
+			}
+			log.Info("Starting Ballast", "policyFile", cfg.PolicyFile, "certDir", cfg.CertDir, "webhookPort", cfg.WebhookPort)
+			return srv.Start(ctrl.SetupSignalHandler())
+		},
+	}
+
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.StringVar(&cfg.PolicyFile, "policy-file", defaultPolicyFile,
+		"Path of the BallastPolicy file, reloaded when it changes.")
+	f.StringVar(&cfg.CertDir, "cert-dir", defaultCertDir,
+		"Directory of the serving certificate and key, tls.crt and tls.key, reloaded when they change.")
+	f.IntVar(&cfg.WebhookPort, "webhook-port", server.DefaultWebhookPort,
+		"Port of the webhook server.")
+	f.BoolVar(&cfg.EnableHTTP2, "enable-http2", false,
+		"Let the webhook server negotiate HTTP/2; off by default because of the HTTP/2 rapid reset attack (CVE-2023-44487).")
+	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080",
+		`Address of the Prometheus metrics endpoint; "0" disables it.`)
+	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081",
+		`Address of the /healthz and /readyz endpoints; "0" disables them.`)
+	f.BoolVar(&cfg.LeaderElection, "leader-elect", false,
+		"Elect a leader among the replicas for the work only one may do. Every replica serves the webhook either way.")
+	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",
+		"Namespace of the leader election Lease; defaults to the namespace serve runs in, which out of a cluster must be given.")
+	f.DurationVar(&cfg.GracefulShutdownTimeout, "graceful-shutdown-timeout", server.DefaultGracefulShutdownTimeout,
+		"How long shutdown may take, in-flight admission reviews included, before serve exits anyway.")
+
+	goFlags := flag.NewFlagSet("serve", flag.ContinueOnError)
+	ctrlconfig.RegisterFlags(goFlags) // --kubeconfig, read by ctrlconfig.GetConfig
+	zapOpts.BindFlags(goFlags)        // --zap-devel, --zap-encoder, --zap-log-level, ...
+	f.AddGoFlagSet(goFlags)
+	return cmd
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// unreachableKubeconfig names an API server nobody listens on: serve must
+// fail on its inputs before it ever contacts one.
+const unreachableKubeconfig = `apiVersion: v1
+kind: Config
+clusters:
+- name: nowhere
+  cluster:
+    server: https://127.0.0.1:1
+contexts:
+- name: nowhere
+  context:
+    cluster: nowhere
+    user: nobody
+current-context: nowhere
+users:
+- name: nobody
+  user:
+    token: none
+`
+
+func TestServeHelpListsEveryFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{"serve", "--help"}, strings.NewReader(""), &stdout, &stderr)
+
+	require.Equal(t, exitOK, code, stderr.String())
+	for _, flag := range []string{
+		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
+		"--metrics-bind-address", "--health-probe-bind-address", "--leader-elect",
+		"--leader-election-namespace", "--graceful-shutdown-timeout", "--kubeconfig",
+		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
+	} {
+		assert.Contains(t, stdout.String(), flag)
+	}
+}
+
+func TestServeFailsOnABrokenPolicyListingEveryProblem(t *testing.T) {
+	dir := t.TempDir()
+	policyFile := writeTestFile(t, dir, "policy.yaml", `apiVersion: ballast.dev/v1alpha1
+kind: BallastPolicy
+spec:
+  mode: enforcing
+  rules:
+    min-replicas:
+      minimum: -1
+`)
+	kubeconfig := writeTestFile(t, dir, "kubeconfig", unreachableKubeconfig)
+
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{
+		"serve", "--kubeconfig", kubeconfig, "--policy-file", policyFile, "--cert-dir", dir,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+	}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), "line 4: spec.mode")
+	assert.Contains(t, stderr.String(), "line 7: spec.rules.min-replicas.minimum")
+}
+
+func TestServeFailsWithoutACertificate(t *testing.T) {
+	dir := t.TempDir()
+	policyFile := writeTestFile(t, dir, "policy.yaml", "")
+	kubeconfig := writeTestFile(t, dir, "kubeconfig", unreachableKubeconfig)
+	certDir := filepath.Join(dir, "certs")
+
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{
+		"serve", "--kubeconfig", kubeconfig, "--policy-file", policyFile, "--cert-dir", certDir,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+	}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), "loading the serving certificate from "+certDir)
+}
+
+func TestServeRejectsArguments(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{"serve", "extra"}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), `unknown command "extra"`)
+}
+
+func writeTestFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+	return path
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"errors"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
+)
+
+// Defaults of the Config fields that have one.
+const (
+	// DefaultWebhookPort is the port the webhook server listens on.
+	DefaultWebhookPort = 9443
+	// DefaultGracefulShutdownTimeout bounds the shutdown of the whole
+	// manager, the draining of in-flight admission reviews included.
+	DefaultGracefulShutdownTimeout = 30 * time.Second
+	// LeaderElectionID names the Lease that replicas compete for. Only
+	// runnables that need a single leader (reconcilers) wait for it; the
+	// webhook serves on every replica.
+	LeaderElectionID = "ballast.ballast.dev"
+)
+
+// Config configures the server. RestConfig, PolicyFile and CertDir are
+// required; every other field has a usable zero value.
+type Config struct {
+	// RestConfig reaches the API server.
+	RestConfig *rest.Config
+
+	// PolicyFile is the path of the BallastPolicy file, usually a
+	// ConfigMap volume. It is loaded before the server starts and
+	// reloaded whenever it changes.
+	PolicyFile string
+	// PolicyPollInterval is how often the policy file is read even when no
+	// file event arrives. Zero means policyfile.DefaultPollInterval.
+	PolicyPollInterval time.Duration
+
+	// CertDir holds the serving certificate and key, tls.crt and tls.key.
+	// They are reloaded whenever they change.
+	CertDir string
+	// WebhookHost is the address the webhook server listens on; empty
+	// means every interface.
+	WebhookHost string
+	// WebhookPort is the webhook server's port. Zero means
+	// DefaultWebhookPort.
+	WebhookPort int
+	// EnableHTTP2 lets the webhook server negotiate HTTP/2. It is off by
+	// default because of the HTTP/2 rapid reset attack (CVE-2023-44487).
+	EnableHTTP2 bool
+
+	// MetricsBindAddress is the address of the Prometheus metrics
+	// endpoint, such as ":8080". Empty or "0" disables it.
+	MetricsBindAddress string
+	// HealthProbeBindAddress is the address of /healthz and /readyz, such
+	// as ":8081". Empty or "0" disables them.
+	HealthProbeBindAddress string
+
+	// LeaderElection makes the leader-only runnables wait for the Lease
+	// LeaderElectionID.
+	LeaderElection bool
+	// LeaderElectionNamespace is the namespace of the Lease. Empty means
+	// the namespace the process runs in, which only works in a cluster.
+	LeaderElectionNamespace string
+
+	// GracefulShutdownTimeout bounds the shutdown once ctx is done. Zero
+	// means DefaultGracefulShutdownTimeout.
+	GracefulShutdownTimeout time.Duration
+
+	// Logger is the server's logger. The zero Logger discards everything;
+	// the command passes controller-runtime's global logger.
+	Logger logr.Logger
+	// Registerer receives Ballast's own metrics. Nil means
+	// controller-runtime's registry, which the metrics endpoint serves;
+	// every server of a process that leaves it nil then records into the
+	// same metrics. Tests that read the metrics give each server its own
+	// prometheus.NewRegistry().
+	Registerer prometheus.Registerer
+	// Now is the clock against which exemptions expire. Nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// validate reports every required field that is missing.
+func (c *Config) validate() error {
+	var errs []error
+	if c.RestConfig == nil {
+		errs = append(errs, errors.New("a REST config for the API server is required"))
+	}
+	if c.PolicyFile == "" {
+		errs = append(errs, errors.New("a policy file is required"))
+	}
+	if c.CertDir == "" {
+		errs = append(errs, errors.New("a certificate directory is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// disabledIfEmpty maps the empty address, which controller-runtime's
+// metrics server would replace with its default, to "0", which disables a
+// server; the zero Config then starts no listener besides the webhook.
+func disabledIfEmpty(addr string) string {
+	if addr == "" {
+		return "0"
+	}
+	return addr
+}

@@ -1,0 +1,35 @@
+// Package server runs `ballast serve`: one controller-runtime manager that
+// serves Ballast's admission webhooks, its metrics and its health probes.
+//
+// [Run] (or [New] then [Server.Start]) is all a caller needs; the cobra
+// command and the end-to-end tests both start the server this way:
+//
+//	err := server.Run(ctx, server.Config{
+//		RestConfig: cfg,
+//		PolicyFile: "/etc/ballast/policy.yaml",
+//		CertDir:    "/tmp/k8s-webhook-server/serving-certs",
+//		WebhookPort: 9443,
+//	})
+//
+// What the manager is made of, and why:
+//
+//   - The webhook server serves the handlers of package webhook over TLS
+//     1.2 or later, with the key pair of Config.CertDir, which a
+//     certwatcher reloads when the files change. HTTP/2 is off unless
+//     Config.EnableHTTP2 (CVE-2023-44487, HTTP/2 rapid reset).
+//   - The policy comes from a policyfile.Watcher: loaded before anything
+//     starts, reloaded on change, the last good one kept when a change is
+//     broken.
+//   - The informer cache holds only what the handlers read (Namespaces,
+//     PodDisruptionBudgets, HorizontalPodAutoscalers, Deployments and
+//     StatefulSets), stripped of what they never read. Reading any other
+//     kind through the manager's cache or client fails, instead of
+//     silently starting a new informer.
+//   - /readyz passes once the webhook server serves TLS with a certificate
+//     and the caches have synced; /healthz passes while the process serves.
+//   - On SIGTERM the webhook server stops accepting connections and
+//     finishes the reviews in flight, within Config.GracefulShutdownTimeout.
+//
+// docs/serve.md documents the command, its flags and these behaviours for
+// operators.
+package server
