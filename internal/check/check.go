@@ -216,8 +216,27 @@ func (c *checker) judge(i int) Object {
 	}
 	ns := c.namespaces[i]
 	res := c.engine.Evaluate(engine.Input{Object: obj, Settings: c.settingsOf(ns), Related: *c.related[ns]})
-	o.Namespace, o.Name, o.Mode, o.Skipped = ns, res.Name, res.Mode, res.Skipped
-	o.Allowed = res.Decision().Allowed
+	judged := NewObject(d.APIVersion, res)
+	judged.Source, judged.Template = o.Source, o.Template
+	return judged
+}
+
+// NewObject returns the verdict on an object from the engine's result:
+// what `ballast check` and `ballast audit` report for each object. Source
+// and Template are left empty for the caller, which knows where the object
+// came from.
+func NewObject(apiVersion string, res engine.Result) Object {
+	o := Object{
+		APIVersion: apiVersion,
+		Kind:       res.Kind,
+		Namespace:  res.Namespace,
+		Name:       res.Name,
+		Mode:       res.Mode,
+		Allowed:    res.Decision().Allowed,
+		Skipped:    res.Skipped,
+		Findings:   make([]Finding, 0, len(res.Findings)),
+		Mutations:  make([]Mutation, 0, len(res.Mutations)),
+	}
 	for _, f := range res.Findings {
 		o.Findings = append(o.Findings, Finding{Rule: f.Rule, Action: f.Action, Container: f.Container, Field: f.Field, Message: f.Message, Fix: f.Fix})
 	}

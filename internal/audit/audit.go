@@ -1,0 +1,427 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/check"
+	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/validators"
+)
+
+// Run audits the namespaces in scope of the cluster c reads, as the
+// package documentation describes, and returns the report.
+//
+// c must read from the API server (a client.Client, or a manager's
+// GetAPIReader()), not from an informer cache: Run pages through lists
+// with Limit and Continue, and needs whole pod templates, which Ballast's
+// cache strips.
+//
+// Run fails when the namespaces cannot be listed (or, for
+// Options.Namespace, read for another reason than an RBAC refusal), and
+// when a list fails for another reason than an RBAC refusal. A list the
+// API server refuses cluster-wide is made namespace by namespace instead,
+// and a namespace it refuses is reported with the refusal.
+func Run(ctx context.Context, c client.Reader, opts Options) (*Report, error) {
+	a, err := newAuditor(c, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.run(ctx); err != nil {
+		return nil, err
+	}
+	return a.report(), nil
+}
+
+// objectKind is a kind the audit lists.
+type objectKind struct {
+	gvk schema.GroupVersionKind
+	// resource names the kind as the API server does in messages, e.g.
+	// deployments.apps.
+	resource string
+	newList  func() client.ObjectList
+}
+
+// The kinds the audit lists.
+var (
+	namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), "namespaces",
+		func() client.ObjectList { return &corev1.NamespaceList{} }}
+	pdbKind = objectKind{policyv1.SchemeGroupVersion.WithKind(validators.KindPDB), "poddisruptionbudgets.policy",
+		func() client.ObjectList { return &policyv1.PodDisruptionBudgetList{} }}
+	hpaKind = objectKind{autoscalingv2.SchemeGroupVersion.WithKind(validators.KindHPA), "horizontalpodautoscalers.autoscaling",
+		func() client.ObjectList { return &autoscalingv2.HorizontalPodAutoscalerList{} }}
+	deploymentKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindDeployment), "deployments.apps",
+		func() client.ObjectList { return &appsv1.DeploymentList{} }}
+	statefulSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindStatefulSet), "statefulsets.apps",
+		func() client.ObjectList { return &appsv1.StatefulSetList{} }}
+	daemonSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindDaemonSet), "daemonsets.apps",
+		func() client.ObjectList { return &appsv1.DaemonSetList{} }}
+	podKind = objectKind{corev1.SchemeGroupVersion.WithKind(engine.KindPod), "pods",
+		func() client.ObjectList { return &corev1.PodList{} }}
+)
+
+// objectKinds are listed in this order: a workload's neighbours (PDBs and
+// HPAs) first, so that each workload is evaluated as its page arrives and
+// only what the PDB rules need of it is kept; PDBs and HPAs are evaluated
+// once every workload is known.
+var objectKinds = []*objectKind{&pdbKind, &hpaKind, &deploymentKind, &statefulSetKind, &daemonSetKind, &podKind}
+
+// auditor holds the state of one audit.
+type auditor struct {
+	c        client.Reader
+	opts     Options
+	progress progress
+	spaces   map[string]*space
+	order    []*space // in listing order
+}
+
+// space is a namespace being audited.
+type space struct {
+	report Namespace
+	// settings are the namespace's settings with the mode the audit
+	// judges in; nil when the namespace is not evaluated.
+	settings *policy.Settings
+	// podSettings are settings in dryrun: a Pod's mutations are the same
+	// in every mode that is not off, and dryrun spares the JSON patch.
+	podSettings *policy.Settings
+	// The neighbours the webhook reads: PDBs and HPAs for workloads,
+	// Deployments and StatefulSets (Workloads) and HPAs for PDBs.
+	pdbs      []*policyv1.PodDisruptionBudget
+	hpas      []*autoscalingv2.HorizontalPodAutoscaler
+	workloads []validators.Workload
+	// warned are the objects with findings in a warn namespace.
+	warned []warnedObject
+}
+
+// warnedObject is an object admitted in warn mode with violations, which
+// the Periodic evaluator records an Event on.
+type warnedObject struct {
+	ref      *metav1.PartialObjectMetadata
+	findings []validators.Finding
+}
+
+// newAuditor prepares an audit of what c reads.
+func newAuditor(c client.Reader, opts Options) (*auditor, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	return &auditor{c: c, opts: opts, progress: progress{w: opts.Progress}, spaces: map[string]*space{}}, nil
+}
+
+// run lists and evaluates everything in scope.
+func (a *auditor) run(ctx context.Context) error {
+	defer a.progress.clear()
+	if err := a.listNamespaces(ctx); err != nil {
+		return err
+	}
+	for _, k := range objectKinds {
+		if err := a.list(ctx, k); err != nil {
+			return err
+		}
+	}
+	for _, s := range a.order {
+		if !s.evaluating() {
+			continue
+		}
+		for _, hpa := range s.hpas {
+			a.evaluate(s, &hpaKind, hpa, validators.Related{})
+		}
+		for _, pdb := range s.pdbs {
+			a.evaluate(s, &pdbKind, pdb, validators.Related{Workloads: s.workloads, HPAs: s.hpas})
+		}
+	}
+	return nil
+}
+
+// listNamespaces adds the namespaces in scope.
+func (a *auditor) listNamespaces(ctx context.Context) error {
+	name := a.opts.Namespace
+	if name == "" {
+		_, err := a.listPages(ctx, &namespaceKind, "")
+		return err
+	}
+	ns := &corev1.Namespace{}
+	switch err := a.c.Get(ctx, client.ObjectKey{Name: name}, ns); {
+	case err == nil:
+		a.addNamespace(ns)
+	case apierrors.IsForbidden(err):
+		// Tenants may list their namespace's objects without reading the
+		// Namespace itself: judge it without labels, and say so.
+		ns.Name = name
+		s := a.addNamespace(ns)
+		s.report.Notes = append(s.report.Notes,
+			"the Namespace could not be read ("+refusal(err)+"): its mode is resolved without its labels")
+	default:
+		return fmt.Errorf("reading namespace %q: %w", name, err)
+	}
+	return nil
+}
+
+// addNamespace resolves the settings of ns and adds it to the audit.
+func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
+	r := Namespace{
+		Name:                ns.Name,
+		Violations:          []Violation{},
+		PlannedPDBs:         []PlannedPDB{},
+		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
+		Objects:             []check.Object{},
+	}
+	s := &space{}
+	settings := policy.Resolve(a.opts.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, a.opts.Now)
+	r.ConfiguredMode, r.ModeSource = settings.Mode, settings.ModeSource
+	r.Exemptions, r.ExpiredExemptions = settings.Exemptions, settings.Expired
+	switch {
+	case a.opts.Excluded != nil && a.opts.Excluded(ns):
+		r.Mode, r.ConfiguredMode = policy.ModeOff, policy.ModeOff
+		r.ModeSource, r.Skipped = "excluded by the webhook configurations", notServed
+	case settings.Mode == policy.ModeOff:
+		r.Mode, r.Skipped = policy.ModeOff, "mode off"
+	default:
+		if a.opts.Mode != "" {
+			settings.Mode, settings.ModeSource = a.opts.Mode, modeSource
+		}
+		r.Mode = settings.Mode
+		pods := settings
+		pods.Mode = policy.ModeDryRun
+		s.settings, s.podSettings = &settings, &pods
+	}
+	s.report = r
+	a.spaces[ns.Name] = s
+	a.order = append(a.order, s)
+	return s
+}
+
+// notServed is the Skipped of the namespaces the webhook never sees.
+const notServed = "not sent to the webhook"
+
+// workloadNeighbours are what the webhook reads for a workload: the PDBs
+// and HPAs of its namespace, all listed before the first workload.
+func (s *space) workloadNeighbours() validators.Related {
+	return validators.Related{PDBs: s.pdbs, HPAs: s.hpas}
+}
+
+// evaluating reports whether the namespace's objects are judged.
+func (s *space) evaluating() bool {
+	return s.settings != nil && s.report.Error == ""
+}
+
+// list feeds every object of kind k in the namespaces being evaluated to
+// collect: with one list across namespaces when allowed, else namespace
+// by namespace, where a refusal marks the namespace unreadable.
+func (a *auditor) list(ctx context.Context, k *objectKind) error {
+	if a.opts.Namespace == "" {
+		n, err := a.listPages(ctx, k, "")
+		// A refusal comes with the first page; one later on would have
+		// the objects already collected counted twice.
+		if err == nil || !apierrors.IsForbidden(err) || n > 0 {
+			return err
+		}
+	}
+	for _, s := range a.order {
+		if !s.evaluating() {
+			continue
+		}
+		_, err := a.listPages(ctx, k, s.report.Name)
+		switch {
+		case apierrors.IsForbidden(err):
+			s.report.Error = refusal(err)
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
+// listPages lists the objects of kind k in namespace (every namespace when
+// empty), one page of Options.PageSize at a time, feeds them to collect,
+// and returns how many there were.
+func (a *auditor) listPages(ctx context.Context, k *objectKind, namespace string) (int, error) {
+	where := ""
+	if namespace != "" {
+		where = " in namespace " + namespace
+	}
+	opts := []client.ListOption{client.Limit(a.opts.PageSize), client.InNamespace(namespace)}
+	n := 0
+	for cont := ""; ; {
+		// A new list per page: collect keeps pointers into its items.
+		list := k.newList()
+		if err := a.c.List(ctx, list, append(opts, client.Continue(cont))...); err != nil {
+			return n, fmt.Errorf("listing %s%s: %w", k.resource, where, err)
+		}
+		items, err := meta.ExtractList(list)
+		if err != nil {
+			return n, fmt.Errorf("reading the list of %s%s: %w", k.resource, where, err)
+		}
+		for _, item := range items {
+			a.collect(k, item)
+		}
+		n += len(items)
+		a.progress.show("listing %s%s: %d", k.resource, where, n)
+		if cont = list.GetContinue(); cont == "" {
+			return n, nil
+		}
+	}
+}
+
+// collect takes one listed object: it adds a namespace, keeps a neighbour
+// for later, or evaluates a workload or a Pod at once.
+func (a *auditor) collect(k *objectKind, obj runtime.Object) {
+	if ns, ok := obj.(*corev1.Namespace); ok {
+		a.addNamespace(ns)
+		return
+	}
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return // every listed kind has metadata
+	}
+	s := a.spaces[m.GetNamespace()]
+	if s == nil || !s.evaluating() {
+		return // created after the namespaces were listed, or not judged
+	}
+	switch o := obj.(type) {
+	case *policyv1.PodDisruptionBudget:
+		s.pdbs = append(s.pdbs, o)
+	case *autoscalingv2.HorizontalPodAutoscaler:
+		s.hpas = append(s.hpas, o)
+	case *appsv1.Deployment:
+		s.workloads = append(s.workloads, validators.Workload{
+			Kind: validators.KindDeployment, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels,
+		})
+		a.evaluate(s, k, o, s.workloadNeighbours())
+	case *appsv1.StatefulSet:
+		s.workloads = append(s.workloads, validators.Workload{
+			Kind: validators.KindStatefulSet, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels,
+		})
+		a.evaluate(s, k, o, s.workloadNeighbours())
+	case *appsv1.DaemonSet:
+		a.evaluate(s, k, o, s.workloadNeighbours())
+	case *corev1.Pod:
+		a.evaluatePod(s, o)
+	}
+}
+
+// evaluate judges a workload, HPA or PDB of s with its neighbours rel, as
+// the webhook would on its next update.
+func (a *auditor) evaluate(s *space, k *objectKind, obj client.Object, rel validators.Related) {
+	res := a.opts.Engine.Evaluate(engine.Input{Object: obj, Settings: s.settings, Related: rel})
+	o := check.NewObject(k.gvk.GroupVersion().String(), res)
+	o.Source = Source
+	s.report.Objects = append(s.report.Objects, o)
+	for _, m := range res.Mutations {
+		// The engine describes actions outside the object, the PDB the
+		// reconciler creates, as mutations without a JSON pointer.
+		if m.Pointer == "" && m.Rule == validators.PDBID {
+			s.report.PlannedPDBs = append(s.report.PlannedPDBs, PlannedPDB{
+				Name: validators.PDBName(res.Kind, res.Name), Kind: res.Kind, Workload: res.Name, Message: m.Message,
+			})
+		}
+	}
+	if s.settings.Mode == policy.ModeWarn && len(res.Findings) > 0 {
+		s.warned = append(s.warned, warnedObject{
+			ref: &metav1.PartialObjectMetadata{
+				TypeMeta: metav1.TypeMeta{APIVersion: o.APIVersion, Kind: o.Kind},
+				ObjectMeta: metav1.ObjectMeta{
+					Namespace: obj.GetNamespace(), Name: obj.GetName(),
+					UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion(),
+				},
+			},
+			findings: res.Findings,
+		})
+	}
+}
+
+// evaluatePod counts pod among those lacking defaults when the Pod
+// mutator would change it were it created now. Pods that are stopping or
+// have stopped are left out: they will not be created again.
+func (a *auditor) evaluatePod(s *space, pod *corev1.Pod) {
+	if pod.DeletionTimestamp != nil || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+		return
+	}
+	res := a.opts.Engine.Evaluate(engine.Input{Object: pod, Settings: s.podSettings})
+	if res.Skipped != "" || len(res.Mutations) == 0 {
+		return
+	}
+	p := &s.report.PodsLackingDefaults
+	p.Count++
+	// Keep the first names in alphabetical order, whatever the order of
+	// the lists.
+	if i, _ := slices.BinarySearch(p.Names, pod.Name); i < a.opts.MaxPodNames {
+		p.Names = slices.Insert(p.Names, i, pod.Name)
+		p.Names = p.Names[:min(len(p.Names), a.opts.MaxPodNames)]
+	}
+	for _, m := range res.Mutations {
+		if !slices.Contains(p.Rules, m.Rule) {
+			p.Rules = append(p.Rules, m.Rule)
+		}
+	}
+}
+
+// report returns the report of what run found.
+func (a *auditor) report() *Report {
+	namespaces := make([]Namespace, 0, len(a.order))
+	for _, s := range a.order {
+		r := s.report
+		if r.Error != "" {
+			// What was read before the refusal is incomplete: a workload
+			// judged without the PDBs it could not list would mislead.
+			r.PlannedPDBs, r.Objects = []PlannedPDB{}, []check.Object{}
+			r.PodsLackingDefaults = Pods{Names: []string{}, Rules: []string{}}
+		}
+		sortObjects(r.Objects)
+		slices.SortFunc(r.PlannedPDBs, func(a, b PlannedPDB) int {
+			return cmp.Or(cmp.Compare(kindRank[a.Kind], kindRank[b.Kind]), cmp.Compare(a.Workload, b.Workload))
+		})
+		slices.Sort(r.PodsLackingDefaults.Rules)
+		r.tally()
+		namespaces = append(namespaces, r)
+	}
+	sortNamespaces(namespaces)
+	mode := AsConfigured
+	if a.opts.Mode != "" {
+		mode = string(a.opts.Mode)
+	}
+	return &Report{
+		Mode:       mode,
+		Policy:     a.opts.Policy,
+		Namespace:  a.opts.Namespace,
+		Time:       a.opts.Now,
+		Namespaces: namespaces,
+		Summary:    summarize(namespaces),
+	}
+}
+
+// warned returns the objects admitted in warn mode with violations, in
+// the namespaces that could be read.
+func (a *auditor) warned() []warnedObject {
+	var out []warnedObject
+	for _, s := range a.order {
+		if s.report.Error == "" {
+			out = append(out, s.warned...)
+		}
+	}
+	return out
+}
+
+// refusal returns the API server's message for a refused request.
+func refusal(err error) string {
+	if se, ok := errors.AsType[*apierrors.StatusError](err); ok && se.ErrStatus.Message != "" {
+		return se.ErrStatus.Message
+	}
+	return err.Error()
+}

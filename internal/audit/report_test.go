@@ -1,0 +1,181 @@
+package audit
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ballast-dev/ballast/internal/check"
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// object returns a verdict with a finding per rule=action pair.
+func object(kind, name string, allowed bool, findings ...check.Finding) check.Object {
+	return check.Object{Kind: kind, Name: name, Allowed: allowed, Findings: findings}
+}
+
+func deny(rule string) check.Finding { return check.Finding{Rule: rule, Action: policy.ActionDeny} }
+func warn(rule string) check.Finding { return check.Finding{Rule: rule, Action: policy.ActionWarn} }
+
+func TestTally(t *testing.T) {
+	// Two containers break resource-requests: one object, two findings.
+	web := object("Deployment", "web", false, deny("min-replicas"), deny("resource-requests"), deny("resource-requests"), warn("image-tag"))
+	api := object("Deployment", "api", true, warn("image-tag"))
+	clean := object("StatefulSet", "db", true)
+	tests := map[string]struct {
+		mode       policy.Mode
+		objects    []check.Object
+		denied     int
+		warnings   int
+		violations []Violation
+	}{
+		"nothing to count": {
+			mode: policy.ModeEnforce, objects: []check.Object{}, violations: []Violation{},
+		},
+		"enforce: deny findings deny, the rest warn": {
+			mode:    policy.ModeEnforce,
+			objects: []check.Object{web, api, clean},
+			denied:  1, warnings: 2,
+			violations: []Violation{
+				{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
+				{Rule: "resource-requests", Action: policy.ActionDeny, Objects: 1},
+				{Rule: "image-tag", Action: policy.ActionWarn, Objects: 2},
+			},
+		},
+		"warn: every finding is a warning": {
+			mode:    policy.ModeWarn,
+			objects: []check.Object{object("Deployment", "web", true, deny("min-replicas"), warn("image-tag"))},
+			denied:  0, warnings: 2,
+			violations: []Violation{
+				{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
+				{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
+			},
+		},
+		"violations: deny first, then the most objects, then by rule": {
+			mode: policy.ModeDryRun,
+			objects: []check.Object{
+				object("Deployment", "a", true, warn("spread"), warn("image-tag")),
+				object("Deployment", "b", true, warn("spread"), deny("readiness-probe")),
+			},
+			warnings: 4,
+			violations: []Violation{
+				{Rule: "readiness-probe", Action: policy.ActionDeny, Objects: 1},
+				{Rule: "spread", Action: policy.ActionWarn, Objects: 2},
+				{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
+			},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			n := Namespace{Mode: tc.mode, Objects: tc.objects}
+			n.tally()
+			assert.Equal(t, len(tc.objects), n.Evaluated)
+			assert.Equal(t, tc.denied, n.Denied, "denied")
+			assert.Equal(t, tc.warnings, n.Warnings, "warnings")
+			assert.Equal(t, tc.violations, n.Violations)
+		})
+	}
+}
+
+func TestSortObjects(t *testing.T) {
+	objects := []check.Object{
+		object("PodDisruptionBudget", "a", true),
+		object("Deployment", "web", true),
+		object("HorizontalPodAutoscaler", "a", true),
+		object("DaemonSet", "agent", true),
+		object("StatefulSet", "db", true),
+		object("Deployment", "api", true),
+	}
+	sortObjects(objects)
+	var got []string
+	for _, o := range objects {
+		got = append(got, o.Kind+"/"+o.Name)
+	}
+	assert.Equal(t, []string{
+		"Deployment/api", "Deployment/web", "StatefulSet/db", "DaemonSet/agent",
+		"HorizontalPodAutoscaler/a", "PodDisruptionBudget/a",
+	}, got)
+}
+
+func TestSortNamespaces(t *testing.T) {
+	tests := map[string]struct {
+		in   []Namespace
+		want []string
+	}{
+		"most denials first": {
+			in:   []Namespace{{Name: "a", Denied: 1}, {Name: "b", Denied: 3}, {Name: "c", Denied: 2}},
+			want: []string{"b", "c", "a"},
+		},
+		"then most warnings": {
+			in:   []Namespace{{Name: "a", Denied: 1, Warnings: 1}, {Name: "b", Denied: 1, Warnings: 5}, {Name: "c", Warnings: 9}},
+			want: []string{"b", "a", "c"},
+		},
+		"then by name": {
+			in:   []Namespace{{Name: "b"}, {Name: "a"}},
+			want: []string{"a", "b"},
+		},
+		"unreadable after evaluated, skipped last": {
+			in: []Namespace{
+				{Name: "kube-system", Skipped: notServed},
+				{Name: "secret", Error: "forbidden"},
+				{Name: "quiet"},
+				{Name: "off", Skipped: "mode off"},
+				{Name: "hidden", Error: "forbidden"},
+			},
+			want: []string{"quiet", "hidden", "secret", "kube-system", "off"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			sortNamespaces(tc.in)
+			var got []string
+			for _, n := range tc.in {
+				got = append(got, n.Name)
+			}
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	ns := []Namespace{
+		{
+			Name: "shop", Evaluated: 3, Denied: 2, Warnings: 4,
+			PlannedPDBs:         []PlannedPDB{{Name: "ballast-deployment-api"}},
+			PodsLackingDefaults: Pods{Count: 7},
+		},
+		{Name: "blog", Evaluated: 1, Warnings: 1},
+		{Name: "secret", Error: "forbidden"},
+		{Name: "kube-system", Skipped: notServed},
+	}
+	assert.Equal(t, Summary{
+		Namespaces: 4, Evaluated: 2, Skipped: 1, Unreadable: 1,
+		Objects: 4, Denied: 2, Warnings: 5, PlannedPDBs: 1, PodsLackingDefaults: 7,
+	}, summarize(ns))
+}
+
+func TestParseMode(t *testing.T) {
+	tests := map[string]struct {
+		want    policy.Mode
+		wantErr bool
+	}{
+		"enforce":       {want: policy.ModeEnforce},
+		"warn":          {want: policy.ModeWarn},
+		"dryrun":        {want: policy.ModeDryRun},
+		"as-configured": {want: ""},
+		"off":           {wantErr: true},
+		"Enforce":       {wantErr: true},
+		"":              {wantErr: true},
+	}
+	for in, tc := range tests {
+		t.Run(in, func(t *testing.T) {
+			got, err := ParseMode(in)
+			if tc.wantErr {
+				assert.ErrorContains(t, err, "must be one of enforce, warn, dryrun, as-configured")
+				return
+			}
+			assert.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
