@@ -85,6 +85,17 @@ func TestRulesDocumented(t *testing.T) {
 	assert.Empty(t, documented, "docs/rules.md documents rules that do not exist")
 }
 
+// TestREADMECatalog checks that the README's rule catalog lists every rule
+// with its kinds and default action.
+func TestREADMECatalog(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	for _, r := range Default() {
+		row := "| `" + r.ID + "` | " + strings.Join(r.Kinds, ", ") + " | " + string(r.DefaultAction) + " |"
+		assert.Contains(t, string(readme), row, "README.md's rule catalog has no row for %s", r.ID)
+	}
+}
+
 // TestMessagesFitInWarnings makes every rule fire with the longest names
 // Kubernetes allows, and checks that `rule-id: message` still fits an
 // admission warning.
