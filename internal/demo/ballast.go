@@ -1,0 +1,116 @@
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+const (
+	// ballastReadyTimeout bounds the wait for Ballast's readiness.
+	ballastReadyTimeout = time.Minute
+	// ballastStopTimeout is how long Ballast may take to exit after
+	// SIGTERM before it is killed; its own graceful shutdown is shorter.
+	ballastStopTimeout = 15 * time.Second
+	// ballastShutdownFlag bounds Ballast's graceful shutdown.
+	ballastShutdownFlag = "--graceful-shutdown-timeout=5s"
+)
+
+// ballastProcess is a running `ballast serve`.
+type ballastProcess struct {
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once Wait has returned
+	err    error         // Wait's result, readable once exited is closed
+}
+
+// startBallast runs binary with args, its output to logFile, and waits until
+// its readiness endpoint at healthAddr answers 200.
+func startBallast(ctx context.Context, binary string, args []string, logFile, healthAddr string) (*ballastProcess, error) {
+	out, err := os.Create(logFile)
+	if err != nil {
+		return nil, fmt.Errorf("creating Ballast's log file: %w", err)
+	}
+	defer func() { _ = out.Close() }() // the child has its own copy
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	ownProcessGroup(cmd)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s: %w", binary, err)
+	}
+	p := &ballastProcess{cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	if err := p.waitReady(ctx, healthAddr); err != nil {
+		return nil, errors.Join(err, p.stop())
+	}
+	return p, nil
+}
+
+// waitReady polls the readiness endpoint until it answers 200.
+func (p *ballastProcess) waitReady(ctx context.Context, healthAddr string) error {
+	ctx, cancel := context.WithTimeout(ctx, ballastReadyTimeout)
+	defer cancel()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+healthAddr+"/readyz", nil)
+		if err != nil {
+			return fmt.Errorf("building the readiness request: %w", err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("ballast serve exited while starting: %v", p.exitError())
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// stop sends SIGTERM, as the kubelet does, and waits for Ballast to finish
+// its in-flight reviews and exit; after ballastStopTimeout it kills it.
+func (p *ballastProcess) stop() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("ballast serve exited before it was stopped: %v", p.exitError())
+	default:
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("stopping ballast serve: %w", err)
+	}
+	timer := time.NewTimer(ballastStopTimeout)
+	defer timer.Stop()
+	select {
+	case <-p.exited:
+		if p.err != nil {
+			return fmt.Errorf("ballast serve: %w", p.err)
+		}
+		return nil
+	case <-timer.C:
+	}
+	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("killing ballast serve: %w", err)
+	}
+	<-p.exited
+	return fmt.Errorf("ballast serve did not exit within %s of SIGTERM and was killed", ballastStopTimeout)
+}
+
+func (p *ballastProcess) exitError() error {
+	if p.err == nil {
+		return errors.New("exit status 0")
+	}
+	return p.err
+}

@@ -1,0 +1,32 @@
+# The demo, the end-to-end tests and the load test: each runs Ballast as in
+# production against a real control plane (etcd, kube-apiserver and
+# kube-controller-manager from k8s-bins; the webhook configurations rendered
+# from charts/ballast with helm). See docs/demo.md and docs/performance.md.
+
+##@ Demo and figures
+
+# The demo's own program, built beside bin/ballast.
+DEMO_BIN ?= $(LOCALBIN)/ballast-demo
+# The load test's program and its settings; `make load-test LOAD_REQUESTS=...`.
+LOAD_BIN         ?= $(LOCALBIN)/ballast-load
+LOAD_CONCURRENCY ?= 8
+LOAD_REQUESTS    ?= 20000
+LOAD_DURATION    ?= 60s
+LOAD_FLAGS       ?= -concurrency=$(LOAD_CONCURRENCY) -requests=$(LOAD_REQUESTS) -duration=$(LOAD_DURATION)
+# Flags for `go test` in test-e2e, e.g. E2E_FLAGS=-v.
+E2E_FLAGS ?=
+
+.PHONY: demo
+demo: k8s-bins helm build ## Run Ballast against a local control plane, apply sample workloads and show what happened.
+	$(GO) build -o $(DEMO_BIN) ./cmd/demo
+	$(DEMO_BIN) -ballast bin/ballast -helm $(HELM) -chart charts/ballast -samples config/samples/demo
+
+.PHONY: test-e2e
+test-e2e: k8s-bins helm ## Run only the end-to-end tests (test/e2e) on a real control plane.
+	HELM=$(HELM) BALLAST_REQUIRE_ENVTEST=1 $(GO) test -count=1 -timeout 15m $(E2E_FLAGS) ./test/e2e/
+
+.PHONY: load-test
+load-test: k8s-bins ## Load-test the webhook over TLS on loopback: reviews/s, latency and peak memory, Pods then Deployments.
+	$(GO) build -o $(LOAD_BIN) ./test/load
+	$(LOAD_BIN) -kind=pod $(LOAD_FLAGS)
+	$(LOAD_BIN) -kind=deployment $(LOAD_FLAGS)

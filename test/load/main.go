@@ -1,0 +1,143 @@
+// Command load measures Ballast's admission webhook under load: reviews per
+// second, latency percentiles and the process's peak memory.
+//
+// It starts what `ballast serve` runs, in process (the real manager and
+// informer cache against a real kube-apiserver and etcd, the real webhook
+// server with TLS on loopback, the real handlers), seeds the cluster with
+// namespaces that each hold a Deployment, a PodDisruptionBudget and an
+// HorizontalPodAutoscaler (what the handlers read from the cache), and then
+// sends AdmissionReview POSTs to it over TLS, as the API server does:
+//
+//   - -kind=pod: Pod CREATE reviews on /mutate-pods, for a pod of a
+//     ReplicaSet in a warn namespace; each answer carries a JSON patch.
+//   - -kind=deployment: Deployment CREATE reviews on /validate-workloads,
+//     for a one-replica Deployment without probes or resources in a warn
+//     namespace; each answer carries the findings and mutations as
+//     warnings.
+//
+// An answer that is not an HTTP 200 AdmissionReview with the request's UID
+// and the expected content counts as an error.
+//
+// It stops by itself after -requests reviews or -duration, whichever comes
+// first, and listens on 127.0.0.1 only. The control-plane binaries come from
+// KUBEBUILDER_ASSETS or bin/k8s (`make k8s-bins`). `make load-test` runs it
+// for both kinds; docs/performance.md has its figures.
+//
+// Usage:
+//
+//	go run ./test/load -kind=pod -concurrency=8 -requests=20000 -duration=60s
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// config is what the flags set.
+type config struct {
+	kind        string
+	concurrency int
+	requests    int
+	duration    time.Duration
+	warmup      int
+	namespaces  int
+}
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.kind, "kind", kindPod, `what to review: "pod" (mutation) or "deployment" (validation)`)
+	flag.IntVar(&cfg.concurrency, "concurrency", 8, "requests in flight at once")
+	flag.IntVar(&cfg.requests, "requests", 20000, "reviews to measure, after the warm-up")
+	flag.DurationVar(&cfg.duration, "duration", time.Minute, "stop measuring after this long even if -requests are not all sent")
+	flag.IntVar(&cfg.warmup, "warmup", 500, "reviews sent first and left out of the figures (connections, caches)")
+	flag.IntVar(&cfg.namespaces, "namespaces", 50, "namespaces to seed, each with a Deployment, a PDB and an HPA; the reviews go round them")
+	flag.Parse()
+
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "load: %v\n", err)
+		flag.Usage()
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, cfg); err != nil {
+		fmt.Fprintf(os.Stderr, "load: %v\n", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func (c *config) validate() error {
+	var errs []error
+	if c.kind != kindPod && c.kind != kindDeployment {
+		errs = append(errs, fmt.Errorf("-kind must be %q or %q, not %q", kindPod, kindDeployment, c.kind))
+	}
+	if c.concurrency < 1 {
+		errs = append(errs, errors.New("-concurrency must be at least 1"))
+	}
+	if c.requests < 1 {
+		errs = append(errs, errors.New("-requests must be at least 1"))
+	}
+	if c.duration <= 0 {
+		errs = append(errs, errors.New("-duration must be positive"))
+	}
+	if c.warmup < 0 {
+		errs = append(errs, errors.New("-warmup must not be negative"))
+	}
+	if c.namespaces < 1 {
+		errs = append(errs, errors.New("-namespaces must be at least 1"))
+	}
+	return errors.Join(errs...)
+}
+
+// run sets everything up, sends the load and prints the figures.
+func run(ctx context.Context, cfg config) (err error) {
+	fmt.Printf("Ballast load test: kind=%s concurrency=%d requests=%d (cap %s) warm-up=%d namespaces=%d\n",
+		cfg.kind, cfg.concurrency, cfg.requests, cfg.duration, cfg.warmup, cfg.namespaces)
+	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
+
+	started := time.Now()
+	t, err := startTarget(ctx, cfg.namespaces)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, t.stop()) }()
+	baseline, err := readMemory()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("setup: control plane, %d seeded namespaces and Ballast ready in %s; RSS %s\n",
+		cfg.namespaces, time.Since(started).Round(100*time.Millisecond), mib(baseline.rss))
+
+	reviews, err := newReviews(cfg.kind, cfg.namespaces)
+	if err != nil {
+		return err
+	}
+	l := &loader{target: t, reviews: reviews, concurrency: cfg.concurrency}
+	if cfg.warmup > 0 {
+		if warm := l.send(ctx, cfg.warmup, cfg.duration); warm.errors > 0 {
+			return fmt.Errorf("%d of %d warm-up reviews failed; the first: %w", warm.errors, warm.count(), warm.firstErr)
+		}
+	}
+	res := l.send(ctx, cfg.requests, cfg.duration)
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	mem, err := readMemory()
+	if err != nil {
+		return err
+	}
+	res.print(os.Stdout, baseline, mem, loadAverage())
+	if res.errors > 0 {
+		return fmt.Errorf("%d reviews failed; the first: %w", res.errors, res.firstErr)
+	}
+	return nil
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap/zapcore"
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/ballast-dev/ballast/internal/demo/chart"
+	"github.com/ballast-dev/ballast/internal/demo/servingcert"
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/server"
+	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+)
+
+const (
+	// readyTimeout bounds the wait for Ballast to be ready.
+	readyTimeout = time.Minute
+	// requestTimeout bounds one review, well above the API server's
+	// webhook timeouts (2 and 3 s).
+	requestTimeout = 10 * time.Second
+)
+
+// loadPolicy is the policy under load: warn by default, so every review is
+// answered in full (patches, findings, warnings) and nothing is denied.
+const loadPolicy = `apiVersion: ballast.dev/v1alpha1
+kind: BallastPolicy
+metadata:
+  name: load
+spec:
+  mode: warn
+`
+
+// target is a running control plane with Ballast serving its webhooks.
+type target struct {
+	cp      *controlplane.ControlPlane
+	dir     string
+	addr    string // the webhook server's host:port
+	client  *http.Client
+	stopSrv context.CancelFunc
+	done    chan error
+}
+
+// startTarget starts a control plane, seeds it and starts Ballast, and
+// returns once Ballast is ready. When it fails, it stops what it started.
+func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
+	// Errors only: the figures are the output. controller-runtime's own
+	// components log through its global logger.
+	log := zap.New(zap.Level(zapcore.ErrorLevel), zap.WriteTo(os.Stderr))
+	logf.SetLogger(log)
+
+	t := &target{done: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, t.stop())
+		}
+	}()
+	if t.cp, err = controlplane.New(ctx, controlplane.Options{}); err != nil {
+		return t, fmt.Errorf("starting the control plane: %w", err)
+	}
+	if err := seed(ctx, t.cp.Client, namespaces); err != nil {
+		return t, err
+	}
+
+	if t.dir, err = os.MkdirTemp("", "ballast-load-"); err != nil {
+		return t, fmt.Errorf("creating a temporary directory: %w", err)
+	}
+	certDir := filepath.Join(t.dir, "certs")
+	if err := os.Mkdir(certDir, 0o700); err != nil {
+		return t, fmt.Errorf("creating the certificate directory: %w", err)
+	}
+	ca, err := servingcert.NewCA()
+	if err != nil {
+		return t, err
+	}
+	if _, err := ca.Install(certDir, chart.LoopbackHost); err != nil {
+		return t, err
+	}
+	policyFile := filepath.Join(t.dir, "policy.yaml")
+	if err := os.WriteFile(policyFile, []byte(loadPolicy), 0o600); err != nil {
+		return t, fmt.Errorf("writing the policy: %w", err)
+	}
+	webhookPort, err := freePort()
+	if err != nil {
+		return t, err
+	}
+	healthPort, err := freePort()
+	if err != nil {
+		return t, err
+	}
+	t.addr = net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(webhookPort))
+	healthAddr := net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(healthPort))
+
+	srv, err := server.New(server.Config{
+		RestConfig:             t.cp.Config,
+		PolicyFile:             policyFile,
+		CertDir:                certDir,
+		WebhookHost:            chart.LoopbackHost,
+		WebhookPort:            webhookPort,
+		HealthProbeBindAddress: healthAddr,
+		Logger:                 log,
+		// A registry of its own, as a process has one: the figures
+		// include recording the metrics.
+		Registerer: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		return t, fmt.Errorf("creating Ballast's server: %w", err)
+	}
+	var srvCtx context.Context
+	srvCtx, t.stopSrv = context.WithCancel(context.WithoutCancel(ctx))
+	go func() { t.done <- srv.Start(srvCtx) }()
+	if err := waitReady(ctx, healthAddr, t.done); err != nil {
+		return t, err
+	}
+
+	// Like the API server: kept-alive HTTP/1.1 connections, the serving
+	// certificate verified against the webhook configuration's CA.
+	t.client = &http.Client{
+		Timeout: requestTimeout,
+		Transport: &http.Transport{
+			TLSClientConfig:     &tls.Config{RootCAs: ca.Pool(), ServerName: chart.LoopbackHost, MinVersion: tls.VersionTLS12},
+			MaxIdleConnsPerHost: 1024,
+			ForceAttemptHTTP2:   false,
+		},
+	}
+	return t, nil
+}
+
+// stop stops Ballast and the control plane and removes the temporary
+// files. It may be called on a partly started target.
+func (t *target) stop() error {
+	var errs []error
+	if t.client != nil {
+		t.client.CloseIdleConnections()
+	}
+	if t.stopSrv != nil {
+		t.stopSrv()
+		if err := <-t.done; err != nil {
+			errs = append(errs, fmt.Errorf("Ballast's server: %w", err))
+		}
+	}
+	if t.cp != nil {
+		if err := t.cp.Stop(); err != nil {
+			errs = append(errs, fmt.Errorf("stopping the control plane: %w", err))
+		}
+	}
+	if t.dir != "" {
+		if err := os.RemoveAll(t.dir); err != nil {
+			errs = append(errs, fmt.Errorf("removing %s: %w", t.dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// waitReady polls Ballast's readiness endpoint until it answers 200, the
+// server stops, or readyTimeout passes.
+func waitReady(ctx context.Context, healthAddr string, done chan error) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+healthAddr+"/readyz", nil)
+		if err != nil {
+			return fmt.Errorf("building the readiness request: %w", err)
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("Ballast's server stopped while starting: %w", err)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// seed creates the namespaces load-0 ... load-(n-1) in mode warn, each with
+// what Ballast's cache holds and its handlers read: a Deployment, a
+// PodDisruptionBudget and an HorizontalPodAutoscaler.
+func seed(ctx context.Context, c client.Client, n int) error {
+	for i := range n {
+		ns := namespaceName(i)
+		labels := map[string]string{"app": "web"}
+		objs := []client.Object{
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{policy.ModeLabel: string(policy.ModeWarn)}}},
+			&appsv1.Deployment{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+				Spec: appsv1.DeploymentSpec{
+					Replicas: ptr.To[int32](3),
+					Selector: &metav1.LabelSelector{MatchLabels: labels},
+					Template: corev1.PodTemplateSpec{
+						ObjectMeta: metav1.ObjectMeta{Labels: labels},
+						Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.example.com/web:1.0.0"}}},
+					},
+				},
+			},
+			&policyv1.PodDisruptionBudget{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+				Spec: policyv1.PodDisruptionBudgetSpec{
+					Selector:       &metav1.LabelSelector{MatchLabels: labels},
+					MaxUnavailable: ptr.To(intstr.FromInt32(1)),
+				},
+			},
+			&autoscalingv2.HorizontalPodAutoscaler{
+				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+				Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
+					ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "web"},
+					MinReplicas:    ptr.To[int32](3),
+					MaxReplicas:    10,
+				},
+			},
+		}
+		for _, obj := range objs {
+			if err := c.Create(ctx, obj); err != nil {
+				return fmt.Errorf("seeding %T %s/%s: %w", obj, obj.GetNamespace(), obj.GetName(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// namespaceName is the name of the i-th seeded namespace.
+func namespaceName(i int) string {
+	return "load-" + strconv.Itoa(i)
+}
+
+// freePort returns a loopback port nothing listens on.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port: %w", err)
+	}
+	defer func() { _ = l.Close() }()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
