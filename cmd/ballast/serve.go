@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -20,8 +21,9 @@ const (
 
 func newServeCommand() *cobra.Command {
 	var (
-		cfg     server.Config
-		zapOpts zap.Options // the zero value logs JSON at info level
+		cfg               server.Config
+		namespaceSelector string
+		zapOpts           zap.Options // the zero value logs JSON at info level
 	)
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -44,6 +46,11 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
     --cert-dir=/tmp/k8s-webhook-server/serving-certs --leader-elect`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			sel, err := labels.Parse(namespaceSelector)
+			if err != nil {
+				return fmt.Errorf("--namespace-selector: %w", err)
+			}
+			cfg.NamespaceSelector = sel
 			log := zap.New(zap.UseFlagOptions(&zapOpts), zap.WriteTo(cmd.ErrOrStderr()))
 			ctrl.SetLogger(log)
 
@@ -76,8 +83,10 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		`Address of the Prometheus metrics endpoint; "0" disables it.`)
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081",
 		`Address of the /healthz and /readyz endpoints; "0" disables them.`)
+	f.StringVar(&namespaceSelector, "namespace-selector", server.DefaultNamespaceSelector,
+		"Label selector of the namespaces the webhook configurations send to Ballast; PodDisruptionBudgets are kept only there.")
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", false,
-		"Elect a leader among the replicas for the work only one may do. Every replica serves the webhook either way.")
+		"Elect a leader among the replicas for the work only one may do (keeping PodDisruptionBudgets). Every replica serves the webhook either way.")
 	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election Lease; defaults to the namespace serve runs in, which out of a cluster must be given.")
 	f.DurationVar(&cfg.GracefulShutdownTimeout, "graceful-shutdown-timeout", server.DefaultGracefulShutdownTimeout,

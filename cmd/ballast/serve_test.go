@@ -38,7 +38,7 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr.String())
 	for _, flag := range []string{
 		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
-		"--metrics-bind-address", "--health-probe-bind-address", "--leader-elect",
+		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--leader-elect",
 		"--leader-election-namespace", "--graceful-shutdown-timeout", "--kubeconfig",
 		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
 	} {
@@ -83,6 +83,14 @@ func TestServeFailsWithoutACertificate(t *testing.T) {
 
 	assert.NotEqual(t, exitOK, code)
 	assert.Contains(t, stderr.String(), "loading the serving certificate from "+certDir)
+}
+
+func TestServeRejectsABadNamespaceSelector(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{"serve", "--namespace-selector", "team in (a"}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), "--namespace-selector")
 }
 
 func TestServeRejectsArguments(t *testing.T) {

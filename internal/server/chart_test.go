@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
@@ -301,6 +302,9 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"policy": "/etc/ballast", "tls": "/tmp/k8s-webhook-server/serving-certs"}, mounts)
 
+	m, _ := r.webhookConfigurations(t)
+	assertSameNamespaces(t, ctr.Args, m.Webhooks[0].NamespaceSelector)
+
 	require.NotNil(t, ctr.ReadinessProbe)
 	assert.Equal(t, "/readyz", ctr.ReadinessProbe.HTTPGet.Path)
 	require.NotNil(t, ctr.LivenessProbe)
@@ -358,6 +362,22 @@ func TestChartValues(t *testing.T) {
 		for _, w := range allWebhooks(m, v) {
 			assert.Equal(t, ptr.To(admissionregistrationv1.Fail), w.FailurePolicy, w.Name)
 		}
+	})
+
+	t.Run("more excluded namespaces", func(t *testing.T) {
+		r := renderChart(t, "--set", "webhook.excludeNamespaces={istio-system}",
+			"--set", "webhook.namespaceSelector.matchExpressions[0].key=team",
+			"--set", "webhook.namespaceSelector.matchExpressions[0].operator=Exists")
+		m, v := r.webhookConfigurations(t)
+		sel, err := metav1.LabelSelectorAsSelector(m.Webhooks[0].NamespaceSelector)
+		require.NoError(t, err)
+		assert.True(t, sel.Matches(labels.Set{corev1.LabelMetadataName: "shop", "team": "a"}))
+		assert.False(t, sel.Matches(labels.Set{corev1.LabelMetadataName: "istio-system", "team": "a"}))
+		assert.False(t, sel.Matches(labels.Set{corev1.LabelMetadataName: "shop"}))
+		assert.Equal(t, m.Webhooks[0].NamespaceSelector, findWebhook(t, v, webhook.ValidateWorkloadsPath).NamespaceSelector)
+		var d appsv1.Deployment
+		r.object(t, "Deployment", "ballast", &d)
+		assertSameNamespaces(t, d.Spec.Template.Spec.Containers[0].Args, m.Webhooks[0].NamespaceSelector)
 	})
 
 	t.Run("namespace labels that cannot set the mode", func(t *testing.T) {
@@ -550,6 +570,24 @@ func assertExcludes(t *testing.T, sel *metav1.LabelSelector, modeOff bool) {
 	}
 	assert.Subset(t, names, systemNamespaces)
 	assert.Equal(t, modeOff, off, "excludes namespaces labelled %s=off", policy.ModeLabel)
+}
+
+// assertSameNamespaces checks that the --namespace-selector of args, the
+// namespaces whose PodDisruptionBudgets Ballast keeps, is want, the
+// webhooks' namespaceSelector.
+func assertSameNamespaces(t *testing.T, args []string, want *metav1.LabelSelector) {
+	t.Helper()
+	wantSel, err := metav1.LabelSelectorAsSelector(want)
+	require.NoError(t, err)
+	for _, a := range args {
+		if v, ok := strings.CutPrefix(a, "--namespace-selector="); ok {
+			got, err := labels.Parse(v)
+			require.NoError(t, err)
+			assert.Equal(t, wantSel.String(), got.String())
+			return
+		}
+	}
+	require.Fail(t, "no --namespace-selector", "args: %q", args)
 }
 
 // helmBinary returns the helm to run: $HELM, else bin/helm of the

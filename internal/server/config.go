@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 )
 
@@ -20,6 +21,10 @@ const (
 	// runnables that need a single leader (reconcilers) wait for it; the
 	// webhook serves on every replica.
 	LeaderElectionID = "ballast.ballast.dev"
+	// DefaultNamespaceSelector selects the namespaces that the webhook
+	// configurations send to Ballast at the least: all but the control
+	// plane's.
+	DefaultNamespaceSelector = "kubernetes.io/metadata.name notin (kube-node-lease,kube-public,kube-system)"
 )
 
 // Config configures the server. RestConfig, PolicyFile and CertDir are
@@ -56,8 +61,15 @@ type Config struct {
 	// as ":8081". Empty or "0" disables them.
 	HealthProbeBindAddress string
 
-	// LeaderElection makes the leader-only runnables wait for the Lease
-	// LeaderElectionID.
+	// NamespaceSelector selects the namespaces the webhook configurations
+	// send to Ballast: the Helm chart passes the namespaceSelector of its
+	// Pod and workload webhooks. The PodDisruptionBudget reconciler keeps
+	// budgets only there, since admission never told anyone about one
+	// elsewhere. Nil means DefaultNamespaceSelector.
+	NamespaceSelector labels.Selector
+
+	// LeaderElection makes the leader-only runnables (the
+	// PodDisruptionBudget reconciler) wait for the Lease LeaderElectionID.
 	LeaderElection bool
 	// LeaderElectionNamespace is the namespace of the Lease. Empty means
 	// the namespace the process runs in, which only works in a cluster.

@@ -5,9 +5,9 @@
 // command and the end-to-end tests both start the server this way:
 //
 //	err := server.Run(ctx, server.Config{
-//		RestConfig: cfg,
-//		PolicyFile: "/etc/ballast/policy.yaml",
-//		CertDir:    "/tmp/k8s-webhook-server/serving-certs",
+//		RestConfig:  cfg,
+//		PolicyFile:  "/etc/ballast/policy.yaml",
+//		CertDir:     "/tmp/k8s-webhook-server/serving-certs",
 //		WebhookPort: 9443,
 //	})
 //
@@ -25,6 +25,8 @@
 //     StatefulSets), stripped of what they never read. Reading any other
 //     kind through the manager's cache or client fails, instead of
 //     silently starting a new informer.
+//   - The PodDisruptionBudget reconciler of package pdb runs on the leader,
+//     in the namespaces of Config.NamespaceSelector only.
 //   - /readyz passes once the webhook server serves TLS with a certificate
 //     and the caches have synced; /healthz passes while the process serves.
 //   - On SIGTERM the webhook server stops accepting connections and

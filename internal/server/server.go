@@ -10,10 +10,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -22,6 +27,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/metrics"
+	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policyfile"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -61,9 +67,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	recorder := processRecorder()
+	recorder, registerer := processRecorder(), prometheus.Registerer(ctrlmetrics.Registry)
 	if cfg.Registerer != nil {
-		recorder = metrics.NewRecorder(cfg.Registerer)
+		recorder, registerer = metrics.NewRecorder(cfg.Registerer), cfg.Registerer
+	}
+	namespaces := cfg.NamespaceSelector
+	if namespaces == nil {
+		var err error
+		if namespaces, err = labels.Parse(DefaultNamespaceSelector); err != nil {
+			return nil, fmt.Errorf("parsing the default namespace selector: %w", err)
+		}
 	}
 	log := cfg.Logger
 
@@ -111,6 +124,10 @@ func New(cfg Config) (*Server, error) {
 		LeaderElectionNamespace:       cfg.LeaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true, // the process exits once the manager stops
 		GracefulShutdownTimeout:       &shutdown,
+		// The controllers' names are fixed, and controller-runtime refuses
+		// a name twice in a process; tests and the demo run several servers
+		// in one process, production runs one.
+		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
@@ -131,6 +148,15 @@ func New(cfg Config) (*Server, error) {
 		Now:     cfg.Now,
 		Metrics: recorder,
 	})
+
+	if err := pdb.SetupWithManager(mgr, pdb.Options{
+		Policy:     policies,
+		Now:        cfg.Now,
+		Registerer: registerer,
+		Excluded:   func(ns *corev1.Namespace) bool { return !namespaces.Matches(labels.Set(ns.Labels)) },
+	}); err != nil {
+		return nil, err
+	}
 
 	if err := errors.Join(
 		mgr.AddHealthzCheck("ping", healthz.Ping),

@@ -31,17 +31,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionv1 "k8s.io/api/admission/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/validators"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -184,6 +190,23 @@ func TestServer(t *testing.T) {
 		assert.True(t, resp.Allowed, "a broken policy file keeps the last good policy")
 	})
 
+	t.Run("PodDisruptionBudgets only where the webhooks look", func(t *testing.T) {
+		startServer(t, cp.Config, nil) // tenantPolicy: mode warn
+		tenant := cp.CreateNamespace(t, "pdb", nil)
+		for _, ns := range []string{tenant.Name, "kube-system"} {
+			require.NoError(t, cp.Client.Create(t.Context(), threeReplicas(ns)))
+		}
+
+		key := client.ObjectKey{Namespace: tenant.Name, Name: validators.PDBName(validators.KindDeployment, "web")}
+		require.Eventually(t, func() bool {
+			return cp.Client.Get(t.Context(), key, &policyv1.PodDisruptionBudget{}) == nil
+		}, waitFor, 50*time.Millisecond, "no PodDisruptionBudget for a Deployment of three replicas")
+		time.Sleep(time.Second) // the kube-system Deployment was reconciled too, or would have been
+		key.Namespace = "kube-system"
+		err := cp.Client.Get(t.Context(), key, &policyv1.PodDisruptionBudget{})
+		assert.True(t, apierrors.IsNotFound(err), "a PodDisruptionBudget in kube-system, which the webhooks never see: %v", err)
+	})
+
 	t.Run("shutdown finishes in-flight reviews", func(t *testing.T) {
 		srv := startServer(t, cp.Config, nil)
 
@@ -219,6 +242,22 @@ func TestServer(t *testing.T) {
 
 		require.NoError(t, srv.wait(), "the server does not stop cleanly")
 	})
+}
+
+// threeReplicas returns a Deployment of three replicas in ns.
+func threeReplicas(ns string) *appsv1.Deployment {
+	labels := map[string]string{"app": "web"}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](3),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.example/web:1.0"}}},
+			},
+		},
+	}
 }
 
 // runningServer is a server started by startServer.

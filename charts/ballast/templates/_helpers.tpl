@@ -163,26 +163,50 @@ The namespaces no webhook ever sees: the control plane's and Ballast's own.
 {{- end }}
 
 {{/*
-The namespaceSelector of the Pod and workload webhooks: not the system
-namespaces, nor those of webhook.excludeNamespaces, nor those labelled
-ballast.dev/mode=off (where the policy lets the label set the mode; else the
-label means nothing and Ballast must see them), plus
+The namespaceSelector expressions of the Pod and workload webhooks, as JSON:
+not the system namespaces, nor those of webhook.excludeNamespaces, nor those
+labelled ballast.dev/mode=off (where the policy lets the label set the mode;
+else the label means nothing and Ballast must see them), plus
 webhook.namespaceSelector.matchExpressions.
+*/}}
+{{- define "ballast.workloadNamespaceExpressions" -}}
+{{- $names := concat (include "ballast.systemNamespaces" . | fromJsonArray) .Values.webhook.excludeNamespaces | uniq }}
+{{- $exprs := list (dict "key" "kubernetes.io/metadata.name" "operator" "NotIn" "values" $names) }}
+{{- if ne (toString .Values.policy.namespaceModeLabel) "false" }}
+{{- $exprs = append $exprs (dict "key" "ballast.dev/mode" "operator" "NotIn" "values" (list "off")) }}
+{{- end }}
+{{- concat $exprs .Values.webhook.namespaceSelector.matchExpressions | toJson }}
+{{- end }}
+
+{{/*
+The namespaceSelector of the Pod and workload webhooks.
 */}}
 {{- define "ballast.workloadNamespaceSelector" -}}
 namespaceSelector:
   matchExpressions:
-    - key: kubernetes.io/metadata.name
-      operator: NotIn
-      values: {{ concat (include "ballast.systemNamespaces" . | fromJsonArray) .Values.webhook.excludeNamespaces | uniq | toJson }}
-    {{- if ne (toString .Values.policy.namespaceModeLabel) "false" }}
-    - key: ballast.dev/mode
-      operator: NotIn
-      values: ["off"]
-    {{- end }}
-    {{- with .Values.webhook.namespaceSelector.matchExpressions }}
-    {{- toYaml . | nindent 4 }}
-    {{- end }}
+    {{- include "ballast.workloadNamespaceExpressions" . | fromJsonArray | toYaml | nindent 4 }}
+{{- end }}
+
+{{/*
+The same selector in the label selector syntax of `ballast serve
+--namespace-selector`, so that the PodDisruptionBudget reconciler works in
+exactly the namespaces admission sees.
+*/}}
+{{- define "ballast.workloadNamespaceSelectorString" -}}
+{{- $parts := list }}
+{{- range include "ballast.workloadNamespaceExpressions" . | fromJsonArray }}
+{{- $values := join "," (.values | default list) }}
+{{- if eq .operator "In" }}
+{{- $parts = append $parts (printf "%s in (%s)" .key $values) }}
+{{- else if eq .operator "NotIn" }}
+{{- $parts = append $parts (printf "%s notin (%s)" .key $values) }}
+{{- else if eq .operator "Exists" }}
+{{- $parts = append $parts .key }}
+{{- else }}
+{{- $parts = append $parts (printf "!%s" .key) }}
+{{- end }}
+{{- end }}
+{{- join "," $parts }}
 {{- end }}
 
 {{/*
