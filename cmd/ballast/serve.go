@@ -10,6 +10,7 @@ import (
 	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/client/config"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
 )
 
@@ -85,8 +86,10 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		`Address of the /healthz and /readyz endpoints; "0" disables them.`)
 	f.StringVar(&namespaceSelector, "namespace-selector", server.DefaultNamespaceSelector,
 		"Label selector of the namespaces the webhook configurations send to Ballast; PodDisruptionBudgets are kept only there.")
+	f.DurationVar(&cfg.AuditInterval, "audit-interval", audit.DefaultInterval,
+		"How often the leader audits the whole cluster (violation gauges, Warning Events in warn namespaces); 0 turns it off.")
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", false,
-		"Elect a leader among the replicas for the work only one may do (keeping PodDisruptionBudgets). Every replica serves the webhook either way.")
+		"Elect a leader among the replicas for the work only one may do (PodDisruptionBudgets, the audit). Every replica serves the webhook either way.")
 	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election Lease; defaults to the namespace serve runs in, which out of a cluster must be given.")
 	f.DurationVar(&cfg.GracefulShutdownTimeout, "graceful-shutdown-timeout", server.DefaultGracefulShutdownTimeout,

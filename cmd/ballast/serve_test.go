@@ -38,7 +38,7 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr.String())
 	for _, flag := range []string{
 		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
-		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--leader-elect",
+		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--audit-interval", "--leader-elect",
 		"--leader-election-namespace", "--graceful-shutdown-timeout", "--kubeconfig",
 		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
 	} {

@@ -294,6 +294,7 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	assert.Contains(t, ctr.Args, "--policy-file=/etc/ballast/policy.yaml")
 	assert.Contains(t, ctr.Args, "--cert-dir=/tmp/k8s-webhook-server/serving-certs")
 	assert.Contains(t, ctr.Args, "--leader-elect=true")
+	assert.Contains(t, ctr.Args, "--audit-interval=10m")
 	mounts := map[string]string{}
 	for _, m := range ctr.VolumeMounts {
 		mounts[m.Name] = m.MountPath

@@ -68,8 +68,15 @@ type Config struct {
 	// elsewhere. Nil means DefaultNamespaceSelector.
 	NamespaceSelector labels.Selector
 
+	// AuditInterval is how often the leader audits the whole cluster with
+	// internal/audit's periodic evaluator, which exports the violations as
+	// gauges and records Warning Events in warn namespaces. Zero turns it
+	// off. Its metrics are registered on Registerer once per process.
+	AuditInterval time.Duration
+
 	// LeaderElection makes the leader-only runnables (the
-	// PodDisruptionBudget reconciler) wait for the Lease LeaderElectionID.
+	// PodDisruptionBudget reconciler, the periodic audit) wait for the
+	// Lease LeaderElectionID.
 	LeaderElection bool
 	// LeaderElectionNamespace is the namespace of the Lease. Empty means
 	// the namespace the process runs in, which only works in a cluster.

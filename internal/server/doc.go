@@ -25,8 +25,9 @@
 //     StatefulSets), stripped of what they never read. Reading any other
 //     kind through the manager's cache or client fails, instead of
 //     silently starting a new informer.
-//   - The PodDisruptionBudget reconciler of package pdb runs on the leader,
-//     in the namespaces of Config.NamespaceSelector only.
+//   - The PodDisruptionBudget reconciler of package pdb and, when
+//     Config.AuditInterval is set, the periodic audit of package audit run
+//     on the leader, in the namespaces of Config.NamespaceSelector only.
 //   - /readyz passes once the webhook server serves TLS with a certificate
 //     and the caches have synced; /healthz passes while the process serves.
 //   - On SIGTERM the webhook server stops accepting connections and

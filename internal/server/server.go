@@ -25,6 +25,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
+	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/metrics"
 	"github.com/ballast-dev/ballast/internal/pdb"
@@ -149,13 +150,34 @@ func New(cfg Config) (*Server, error) {
 		Metrics: recorder,
 	})
 
+	// The namespaces admission never sees are off for the leader's work
+	// too, so that budgets, audit gauges and admission agree.
+	excluded := func(ns *corev1.Namespace) bool { return !namespaces.Matches(labels.Set(ns.Labels)) }
 	if err := pdb.SetupWithManager(mgr, pdb.Options{
 		Policy:     policies,
 		Now:        cfg.Now,
 		Registerer: registerer,
-		Excluded:   func(ns *corev1.Namespace) bool { return !namespaces.Matches(labels.Set(ns.Labels)) },
+		Excluded:   excluded,
 	}); err != nil {
 		return nil, err
+	}
+	if cfg.AuditInterval > 0 {
+		periodic, err := audit.NewPeriodic(audit.PeriodicOptions{
+			Reader:     mgr.GetAPIReader(), // it pages through Pods, which the cache does not hold
+			Policy:     policies,
+			Interval:   cfg.AuditInterval,
+			Excluded:   excluded,
+			Registerer: registerer,
+			Events:     mgr.GetEventRecorder(audit.EventRecorderName),
+			Now:        cfg.Now,
+			Logger:     log.WithName("audit"),
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := mgr.Add(periodic); err != nil {
+			return nil, fmt.Errorf("adding the periodic audit to the manager: %w", err)
+		}
 	}
 
 	if err := errors.Join(

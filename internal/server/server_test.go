@@ -45,6 +45,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/validators"
@@ -205,6 +206,14 @@ func TestServer(t *testing.T) {
 		key.Namespace = "kube-system"
 		err := cp.Client.Get(t.Context(), key, &policyv1.PodDisruptionBudget{})
 		assert.True(t, apierrors.IsNotFound(err), "a PodDisruptionBudget in kube-system, which the webhooks never see: %v", err)
+	})
+
+	t.Run("periodic audit on request", func(t *testing.T) {
+		srv := startServer(t, cp.Config, func(c *server.Config) { c.AuditInterval = time.Hour })
+
+		require.Eventually(t, func() bool {
+			return gaugeValue(t, srv.metrics, audit.LastRunMetric) > 0
+		}, waitFor, 50*time.Millisecond, "the audit never runs")
 	})
 
 	t.Run("shutdown finishes in-flight reviews", func(t *testing.T) {
