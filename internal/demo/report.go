@@ -183,6 +183,8 @@ func (p *printer) pods(dep *appsv1.Deployment, pods []corev1.Pod, mode policy.Mo
 			p.line("    %s  %s=%s", pod.Name, policy.InjectedAnnotation, injected)
 		case mode == policy.ModeDryRun:
 			p.line("    %s  not mutated: in dryrun Ballast only says what it would set", pod.Name)
+		case mode == policy.ModeOff:
+			p.line("    %s  not mutated: Ballast was not even called", pod.Name)
 		default:
 			p.line("    %s  not mutated", pod.Name)
 		}
