@@ -69,7 +69,7 @@ type Webhooks struct {
 // here rather than a field the API server silently drops. It fails when
 // the chart renders no webhook configuration at all.
 func RenderWebhooks(ctx context.Context, opts Options) (*Webhooks, error) {
-	manifests, err := Render(ctx, opts)
+	manifests, err := render(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -83,9 +83,9 @@ func RenderWebhooks(ctx context.Context, opts Options) (*Webhooks, error) {
 	return hooks, nil
 }
 
-// Render runs `helm template` on the chart and returns the manifests it
+// render runs `helm template` on the chart and returns the manifests it
 // prints.
-func Render(ctx context.Context, opts Options) ([]byte, error) {
+func render(ctx context.Context, opts Options) ([]byte, error) {
 	if opts.Helm == "" || opts.Chart == "" || opts.KubeVersion == "" {
 		return nil, errors.New("rendering the chart needs the helm binary, the chart directory and a Kubernetes version")
 	}

@@ -102,10 +102,10 @@ func (ca *CA) Pool() *x509.CertPool {
 	return pool
 }
 
-// Issue returns a new serving certificate for hosts (IP addresses or DNS
+// issue returns a new serving certificate for hosts (IP addresses or DNS
 // names) and its key, both in PEM form, with a fresh key and the next
 // serial number, which it also returns.
-func (ca *CA) Issue(hosts ...string) (certPEM, keyPEM []byte, serial int64, err error) {
+func (ca *CA) issue(hosts ...string) (certPEM, keyPEM []byte, serial int64, err error) {
 	if len(hosts) == 0 {
 		return nil, nil, 0, errors.New("a serving certificate needs at least one host")
 	}
@@ -156,7 +156,7 @@ func (ca *CA) Issue(hosts ...string) (certPEM, keyPEM []byte, serial int64, err 
 // must exist and hold nothing else named CertFile or KeyFile; Install may
 // be called again at any time to rotate.
 func (ca *CA) Install(dir string, hosts ...string) (int64, error) {
-	certPEM, keyPEM, serial, err := ca.Issue(hosts...)
+	certPEM, keyPEM, serial, err := ca.issue(hosts...)
 	if err != nil {
 		return 0, err
 	}

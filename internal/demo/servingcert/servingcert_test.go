@@ -51,11 +51,11 @@ func TestInstallRefusesForeignFiles(t *testing.T) {
 	require.ErrorContains(t, err, "is not a symlink")
 }
 
-func TestIssueNeedsAHost(t *testing.T) {
+func TestInstallNeedsAHost(t *testing.T) {
 	ca, err := servingcert.NewCA()
 	require.NoError(t, err)
-	_, _, _, err = ca.Issue()
-	require.Error(t, err)
+	_, err = ca.Install(t.TempDir())
+	require.ErrorContains(t, err, "at least one host")
 }
 
 func loadLeaf(t *testing.T, dir string) *x509.Certificate {
