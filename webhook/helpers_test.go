@@ -105,6 +105,8 @@ type options struct {
 	policy  webhook.PolicySource
 	reader  client.Reader
 	objects []client.Object
+	// namespaceReader is the live reader of namespaces the cache misses.
+	namespaceReader client.Reader
 }
 
 // newEnv registers the handlers with the test policy, over a fake client
@@ -121,10 +123,11 @@ func newEnv(t testing.TB, o options) *env {
 	reg := prometheus.NewRegistry()
 	srv := &recordingServer{hooks: map[string]http.Handler{}}
 	webhook.Register(srv, webhook.Options{
-		Policy:  o.policy,
-		Reader:  o.reader,
-		Now:     func() time.Time { return now },
-		Metrics: metrics.NewRecorder(reg),
+		Policy:          o.policy,
+		Reader:          o.reader,
+		NamespaceReader: o.namespaceReader,
+		Now:             func() time.Time { return now },
+		Metrics:         metrics.NewRecorder(reg),
 	})
 	e := &env{hooks: map[string]http.Handler{}, reg: reg}
 	require.Len(t, srv.hooks, 3)

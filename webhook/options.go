@@ -38,6 +38,13 @@ type Options struct {
 	// handlers never modify what it returns, so they read it without deep
 	// copies (client.UnsafeDisableDeepCopy).
 	Reader client.Reader
+	// NamespaceReader, when set, reads a Namespace the cache does not hold
+	// yet: one created a moment before the request, whose watch event has
+	// not arrived. Give it a live reader (mgr.GetAPIReader()): it is called
+	// only on such a miss, so a namespace labelled enforce is judged in
+	// enforce from its first request. Nil resolves a missed namespace with
+	// no labels.
+	NamespaceReader client.Reader
 	// Now returns the current time, against which exemption expiry is
 	// judged. Default: time.Now.
 	Now func() time.Time

@@ -13,8 +13,9 @@ import (
 
 // settings resolves the policy in force for the namespace at this moment.
 // The namespace's labels come from the Reader, the informer cache. A
-// namespace the cache does not hold (not yet synced, or created a moment
-// ago) resolves with no labels: the policy default or an exemption by name
+// namespace the cache does not hold (created a moment ago) is read from
+// the NamespaceReader, when there is one; a namespace neither holds
+// resolves with no labels: the policy default or an exemption by name
 // decides its mode. Any other read error, and a missing policy, are
 // internal errors.
 func (h *handler) settings(ctx context.Context, namespace string) (*policy.Settings, error) {
@@ -24,7 +25,15 @@ func (h *handler) settings(ctx context.Context, namespace string) (*policy.Setti
 	}
 	ns := policy.Namespace{Name: namespace}
 	var obj corev1.Namespace
-	switch err := h.opts.Reader.Get(ctx, client.ObjectKey{Name: namespace}, &obj, client.UnsafeDisableDeepCopy); {
+	key := client.ObjectKey{Name: namespace}
+	err := h.opts.Reader.Get(ctx, key, &obj, client.UnsafeDisableDeepCopy)
+	if apierrors.IsNotFound(err) && h.opts.NamespaceReader != nil {
+		err = h.opts.NamespaceReader.Get(ctx, key, &obj)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("reading namespace %q from the API server: %w", namespace, err)
+		}
+	}
+	switch {
 	case err == nil:
 		ns.Labels = obj.Labels
 	case !apierrors.IsNotFound(err):

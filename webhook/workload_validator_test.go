@@ -17,8 +17,10 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/validators"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -193,6 +195,19 @@ func concat(lists ...[]string) []string {
 		out = append(out, l...)
 	}
 	return out
+}
+
+func TestValidateWorkloadsReadsANewNamespaceLive(t *testing.T) {
+	// The namespace was created a moment ago, labelled enforce: the live
+	// reader has it, the cache not yet.
+	live := fake.NewClientBuilder().WithObjects(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+		Name: nsUnknown, Labels: map[string]string{policy.ModeLabel: "enforce"},
+	}}).Build()
+	e := newEnv(t, options{namespaceReader: live})
+	resp := e.review(t, webhook.ValidateWorkloadsPath,
+		request(t, admissionv1.Create, deploymentGVK, "deployments", nsUnknown, legacyDeployment(nsUnknown), nil))
+	assert.False(t, resp.Allowed, "the namespace's enforce label applies from its first request")
+	assert.Equal(t, "enforce", resp.AuditAnnotations[engine.AuditMode])
 }
 
 func TestValidateWorkloadsAdmitsACompliantDeploymentInEnforce(t *testing.T) {

@@ -143,11 +143,13 @@ func New(cfg Config) (*Server, error) {
 	// server to the manager's runnables.
 	webhookServer := mgr.GetWebhookServer()
 	webhook.Register(webhookServer, webhook.Options{
-		Engine:  engine.Default(),
-		Policy:  policies,
-		Reader:  mgr.GetCache(),
-		Now:     cfg.Now,
-		Metrics: recorder,
+		Engine: engine.Default(),
+		Policy: policies,
+		Reader: mgr.GetCache(),
+		// Only for a namespace the cache does not hold yet.
+		NamespaceReader: mgr.GetAPIReader(),
+		Now:             cfg.Now,
+		Metrics:         recorder,
 	})
 
 	// The namespaces admission never sees are off for the leader's work
