@@ -76,6 +76,8 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		"Path of the BallastPolicy file, reloaded when it changes.")
 	f.StringVar(&cfg.CertDir, "cert-dir", defaultCertDir,
 		"Directory of the serving certificate and key, tls.crt and tls.key, reloaded when they change.")
+	f.StringVar(&cfg.WebhookHost, "webhook-bind-address", "",
+		"Address the webhook server listens on; empty means every interface.")
 	f.IntVar(&cfg.WebhookPort, "webhook-port", server.DefaultWebhookPort,
 		"Port of the webhook server.")
 	f.BoolVar(&cfg.EnableHTTP2, "enable-http2", false,

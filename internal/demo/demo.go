@@ -124,6 +124,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 		"--kubeconfig=" + cp.KubeconfigPath,
 		"--policy-file=" + s.policyFile,
 		"--cert-dir=" + certDir,
+		"--webhook-bind-address=" + install.LocalServingHost,
 		"--webhook-port=" + strconv.Itoa(install.LocalServingPort),
 		"--metrics-bind-address=" + metricsAddr,
 		"--health-probe-bind-address=" + healthAddr,
@@ -143,7 +144,7 @@ func Run(ctx context.Context, cfg Config) (err error) {
 	if err != nil {
 		return fail(err)
 	}
-	cleanups = append(cleanups, ballast.stop)
+	cleanups = append(cleanups, func() error { return withLogTail(ballast.stop(), ballastLog) })
 	step.done("ready, pid %d, webhooks on port %d", ballast.cmd.Process.Pid, install.LocalServingPort)
 
 	step = p.step("Installing the webhook configurations, pointed at https://%s", net.JoinHostPort(install.LocalServingHost, strconv.Itoa(install.LocalServingPort)))
@@ -231,6 +232,9 @@ func (l *logFiles) close() error {
 // withLogTail adds the end of Ballast's log to err, for a failure that
 // Ballast may explain.
 func withLogTail(err error, logFile string) error {
+	if err == nil {
+		return nil
+	}
 	data, rerr := os.ReadFile(logFile)
 	if rerr != nil || len(data) == 0 {
 		return err
