@@ -46,8 +46,8 @@ lint: ## Fail on unformatted code or go vet findings.
 	$(GO) vet ./...
 
 .PHONY: update-golden
-update-golden: ## Rewrite golden files from the current output.
-	$(GO) test ./... -run 'Golden|Defaults' -update
+update-golden: ## Rewrite golden files from the current output (check, audit, policy defaults).
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy -count=1 -update
 
 ##@ Test
 
