@@ -223,3 +223,69 @@ and 3 s (validating) that has made control planes miss lease renewals.
 {{- fail (printf "webhook.timeoutSeconds.validating is %v: it must be 1, 2 or 3. The API server holds every deploy and namespace change for the whole timeout when Ballast does not answer, and longer timeouts have made control planes miss their lease renewals." $t.validating) }}
 {{- end }}
 {{- end }}
+
+{{/*
+"true" when the chart's PodDisruptionBudget is enabled and allows at least
+one eviction with replicaCount replicas: with minAvailable, a count below
+replicaCount or a percentage that leaves at least one pod free (rounded up,
+as the disruption controller rounds it); with maxUnavailable (at least 1 or
+1%), more than one replica.
+*/}}
+{{- define "ballast.pdbAllowsDisruption" -}}
+{{- $pdb := .Values.podDisruptionBudget }}
+{{- $replicas := int .Values.replicaCount }}
+{{- $allows := false }}
+{{- if $pdb.enabled }}
+{{- if kindIs "invalid" $pdb.minAvailable }}
+{{- $allows = gt $replicas 1 }}
+{{- else if kindIs "string" $pdb.minAvailable }}
+{{- $percent := trimSuffix "%" $pdb.minAvailable | float64 }}
+{{- $minPods := divf (mulf $replicas $percent) 100.0 | ceil | int }}
+{{- $allows = gt $replicas $minPods }}
+{{- else }}
+{{- $allows = gt $replicas (int $pdb.minAvailable) }}
+{{- end }}
+{{- end }}
+{{- $allows }}
+{{- end }}
+
+{{/*
+The whole seconds of a Go duration such as "10m" or "1h30m" (units h, m, s
+and ms, as values.schema.json allows them).
+*/}}
+{{- define "ballast.durationSeconds" -}}
+{{- $seconds := 0.0 }}
+{{- $units := dict "h" 3600.0 "m" 60.0 "s" 1.0 "ms" 0.001 }}
+{{- range regexFindAll "[0-9]+(\\.[0-9]+)?(ms|h|m|s)" (toString .) -1 }}
+{{- $number := regexFind "^[0-9]+(\\.[0-9]+)?" . | float64 }}
+{{- $unit := regexReplaceAll "^[0-9]+(\\.[0-9]+)?" . "" }}
+{{- $seconds = addf $seconds (mulf $number (get $units $unit)) }}
+{{- end }}
+{{- $seconds | floor | int }}
+{{- end }}
+
+{{/*
+The PromQL label matchers that select Ballast's own series in the alerts:
+prometheusRule.seriesSelector, else the namespace and job labels that the
+ServiceMonitor's scrape gives them (the job is the Service's name).
+*/}}
+{{- define "ballast.seriesSelector" -}}
+{{- .Values.prometheusRule.seriesSelector | default (printf "namespace=%q,job=%q" .Release.Namespace (include "ballast.fullname" .)) }}
+{{- end }}
+
+{{/*
+The severity of the alerts that mean the webhook does not answer: critical
+when failurePolicy is Fail, since every deploy is then rejected; warning
+when it is Ignore, since requests then pass unchecked.
+*/}}
+{{- define "ballast.outageSeverity" -}}
+{{- if eq .Values.webhook.failurePolicy "Fail" }}critical{{ else }}warning{{ end }}
+{{- end }}
+
+{{/*
+"true" when the periodic audit runs: audit.interval is a duration other
+than zero ("0", "0s" and the like turn it off, as they do for serve).
+*/}}
+{{- define "ballast.auditEnabled" -}}
+{{- regexMatch "[1-9]" (toString .Values.audit.interval) }}
+{{- end }}

@@ -1,0 +1,19 @@
+// Package chart holds the tests of how Ballast is installed: the Helm chart
+// (charts/ballast) with each of its variants (charts/ballast/ci), the raw
+// manifests rendered from it (config/install) and the image (Dockerfile).
+//
+// The tests render the chart with a real helm and check what it renders:
+// the webhook configurations and the Deployment against what `ballast
+// serve` expects, the values schema, the RBAC, the alerts against the
+// metrics Ballast exports, and Ballast's own workloads with `ballast check`.
+// Then they install every variant into a real API server (envtest, with
+// cert-manager's CustomResourceDefinitions) and run cert-manager's CA
+// injection against the webhook configurations the end-to-end tests
+// install, helm install and upgrade, and `ballast serve` with exactly the
+// permissions the chart grants.
+//
+// They need helm (`make helm`, or HELM) and, for the API server, the
+// control-plane binaries (`make k8s-bins`); they skip without them unless
+// BALLAST_REQUIRE_ENVTEST=1, which makes them fail. The package has no code
+// of its own.
+package chart
