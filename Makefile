@@ -5,9 +5,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w \
-	-X github.com/ballast-dev/ballast/internal/version.Version=$(VERSION) \
-	-X github.com/ballast-dev/ballast/internal/version.Commit=$(COMMIT) \
-	-X github.com/ballast-dev/ballast/internal/version.Date=$(DATE)
+	-X github.com/ballast-dev/ballast/internal/version.version=$(VERSION) \
+	-X github.com/ballast-dev/ballast/internal/version.commit=$(COMMIT) \
+	-X github.com/ballast-dev/ballast/internal/version.date=$(DATE)
 
 # Fuzz targets as package:Func; `make fuzz` runs each for FUZZTIME, `make
 # test` for 10s each.

@@ -23,7 +23,7 @@ import (
 // Where the Helm chart installs the policy, with its default release name
 // and namespace: the ConfigMap's key is the file serve reads.
 const (
-	defaultPolicyConfigMap = "ballast/ballast-policy"
+	defaultPolicyConfigMap = "ballast-system/ballast-policy"
 	policyConfigMapKey     = "policy.yaml"
 )
 

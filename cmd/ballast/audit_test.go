@@ -88,7 +88,7 @@ func TestAudit(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(stdout), &r), stdout)
 
 		assert.Equal(t, "enforce", r.Mode)
-		assert.Equal(t, "ConfigMap ballast/ballast-policy", r.Policy)
+		assert.Equal(t, "ConfigMap ballast-system/ballast-policy", r.Policy)
 		assert.Empty(t, r.Namespace)
 		assert.WithinDuration(t, time.Now(), r.Time, time.Minute)
 		assert.Equal(t, audit.Summary{
@@ -102,7 +102,7 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, []string{
 			"shop", "blog", "staging", "payments", "default", "legacy", // by denials, then warnings, then name
 			"secret",                                                              // unreadable
-			"ballast", "kube-node-lease", "kube-public", "kube-system", "sandbox", // skipped
+			"ballast-system", "kube-node-lease", "kube-public", "kube-system", "sandbox", // skipped
 		}, names)
 
 		shop := namespaceOf(t, &r, "shop")
@@ -202,7 +202,7 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, policy.ModeOff, sandbox.Mode)
 		assert.Equal(t, "mode off", sandbox.Skipped)
 		assert.Equal(t, "namespace label ballast.dev/mode", sandbox.ModeSource)
-		for _, name := range []string{"ballast", "kube-system"} {
+		for _, name := range []string{"ballast-system", "kube-system"} {
 			n := namespaceOf(t, &r, name)
 			assert.Equal(t, "not sent to the webhook", n.Skipped, name)
 			assert.Equal(t, "excluded by the webhook configurations", n.ModeSource, name)
@@ -227,7 +227,7 @@ func TestAudit(t *testing.T) {
 		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "--context", "envtest", "-n", "shop")
 		assert.Equal(t, exitDenied, code, stderr)
 		for _, line := range []string{
-			"Ballast audit of namespace shop (mode enforce, policy ConfigMap ballast/ballast-policy)\n",
+			"Ballast audit of namespace shop (mode enforce, policy ConfigMap ballast-system/ballast-policy)\n",
 			"shop: enforce (namespace label ballast.dev/mode)\n",
 			"  Deployment web: would be denied\n",
 			"  PodDisruptionBudget cart: would be denied\n",
@@ -268,10 +268,10 @@ func TestAudit(t *testing.T) {
 	})
 
 	t.Run("no policy ConfigMap", func(t *testing.T) {
-		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "--policy-configmap", "ballast/nope")
+		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "--policy-configmap", "ballast-system/nope")
 		assert.Equal(t, exitFailure, code)
 		assert.Empty(t, stdout)
-		assert.Contains(t, stderr, "Error: reading the installed policy: ConfigMap ballast/nope not found; name Ballast's with --policy-configmap NAMESPACE/NAME, or give a policy file with --policy")
+		assert.Contains(t, stderr, "Error: reading the installed policy: ConfigMap ballast-system/nope not found; name Ballast's with --policy-configmap NAMESPACE/NAME, or give a policy file with --policy")
 	})
 }
 
@@ -293,9 +293,9 @@ func installPolicy(t *testing.T, c client.Client, path string) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.NoError(t, c.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ballast"}}))
+	require.NoError(t, c.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "ballast-system"}}))
 	require.NoError(t, c.Create(t.Context(), &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "ballast", Name: "ballast-policy"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "ballast-system", Name: "ballast-policy"},
 		Data:       map[string]string{"policy.yaml": string(data)},
 	}))
 }
@@ -329,11 +329,11 @@ func auditorKubeconfig(t *testing.T, cp *controlplane.ControlPlane) string {
 			},
 		},
 		&rbacv1.Role{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "ballast", Name: "ballast-audit-policy"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ballast-system", Name: "ballast-audit-policy"},
 			Rules:      []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}},
 		},
 		&rbacv1.RoleBinding{
-			ObjectMeta: metav1.ObjectMeta{Namespace: "ballast", Name: "ballast-audit-policy"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: "ballast-system", Name: "ballast-audit-policy"},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "ballast-audit-policy"},
 			Subjects:   subjects,
 		},
@@ -357,7 +357,7 @@ func auditorKubeconfig(t *testing.T, cp *controlplane.ControlPlane) string {
 		var pods corev1.PodList
 		assert.NoError(c, as.List(ctx, &pods, client.InNamespace("payments")))
 		var cm corev1.ConfigMap
-		assert.NoError(c, as.Get(ctx, client.ObjectKey{Namespace: "ballast", Name: "ballast-policy"}, &cm))
+		assert.NoError(c, as.Get(ctx, client.ObjectKey{Namespace: "ballast-system", Name: "ballast-policy"}, &cm))
 	}, 30*time.Second, 100*time.Millisecond, "the auditor's RBAC applies")
 
 	kubeconfig, err := user.KubeConfig()

@@ -38,7 +38,7 @@ type Options struct {
 	// Spec is the defaulted policy. Required.
 	Spec *policy.Spec
 	// Policy says where Spec came from, for the report, such as
-	// "ConfigMap ballast/ballast-policy".
+	// "ConfigMap ballast-system/ballast-policy".
 	Policy string
 	// Namespace, when set, is the only namespace audited; otherwise every
 	// namespace is.
