@@ -101,7 +101,7 @@ func TestAudit(t *testing.T) {
 		}
 		assert.Equal(t, []string{
 			"shop", "blog", "staging", "payments", "default", "legacy", // by denials, then warnings, then name
-			"secret",                                                              // unreadable
+			"secret",                                                                     // unreadable
 			"ballast-system", "kube-node-lease", "kube-public", "kube-system", "sandbox", // skipped
 		}, names)
 
