@@ -16,9 +16,12 @@ const (
 	ballastReadyTimeout = time.Minute
 	// ballastStopTimeout is how long Ballast may take to exit after
 	// SIGTERM before it is killed; its own graceful shutdown is shorter.
-	ballastStopTimeout = 15 * time.Second
-	// ballastShutdownFlag bounds Ballast's graceful shutdown.
-	ballastShutdownFlag = "--graceful-shutdown-timeout=5s"
+	ballastStopTimeout = 20 * time.Second
+	// ballastShutdownFlag bounds Ballast's graceful shutdown. Go's HTTP
+	// server counts a connection that has sent no request yet as active
+	// for 5 s, and the API server keeps such connections open to its
+	// webhooks, so a shorter bound sometimes cuts a clean shutdown short.
+	ballastShutdownFlag = "--graceful-shutdown-timeout=15s"
 )
 
 // ballastProcess is a running `ballast serve`.
