@@ -83,9 +83,6 @@ func Default() *Engine {
 	return e
 }
 
-// Rules returns the engine's rules, in order.
-func (e *Engine) Rules() []validators.Rule { return slices.Clone(e.rules) }
-
 // Evaluate judges one object. It is pure: it reads in, modifies nothing and
 // does no I/O.
 func (e *Engine) Evaluate(in Input) Result {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/utils/ptr"
 )
 
 func TestPath(t *testing.T) {
@@ -54,25 +53,4 @@ func TestServingPort(t *testing.T) {
 			assert.Equal(t, tc.wantPort, port.ContainerPort)
 		})
 	}
-}
-
-func TestContainers(t *testing.T) {
-	spec := &corev1.PodSpec{
-		InitContainers: []corev1.Container{{Name: "migrate"}, {Name: "proxy", RestartPolicy: ptr.To(corev1.ContainerRestartPolicyAlways)}},
-		Containers:     []corev1.Container{{Name: "app"}},
-	}
-	got := Containers(spec, NewPath("spec"))
-	var names, kinds, paths []string
-	for _, c := range got {
-		names = append(names, c.Name)
-		kinds = append(kinds, string(c.Kind))
-		paths = append(paths, c.Path.String())
-	}
-	assert.Equal(t, []string{"migrate", "proxy", "app"}, names)
-	assert.Equal(t, []string{"initContainer", "sidecar", "container"}, kinds)
-	assert.Equal(t, []string{"spec.initContainers[0]", "spec.initContainers[1]", "spec.containers[0]"}, paths)
-
-	got[2].Image = "edited"
-	assert.Equal(t, "edited", spec.Containers[0].Image, "containers point into the spec")
-	assert.Len(t, RegularContainers(spec, NewPath("spec")), 1)
 }
