@@ -67,6 +67,20 @@ render-manifests:
 	@mv $(MANIFESTS_DIR)/monitoring.yaml.tmp $(MANIFESTS_DIR)/monitoring.yaml
 	@echo "rendered $(MANIFESTS_DIR)/ballast.yaml and $(MANIFESTS_DIR)/monitoring.yaml"
 
+# The Prometheus Operator's ServiceMonitor and PrometheusRule
+# CustomResourceDefinitions, from its Go module, which the chart tests
+# install into their API server (test/chart reads BALLAST_MONITORING_CRDS).
+PROMETHEUS_OPERATOR_VERSION ?= v0.85.0
+MONITORING_CRDS_DIR ?= $(LOCALBIN)/crds/prometheus-operator-$(PROMETHEUS_OPERATOR_VERSION)
+export BALLAST_MONITORING_CRDS := $(MONITORING_CRDS_DIR)
+
+.PHONY: monitoring-crds
+monitoring-crds: ## Put the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs into bin/crds for the chart tests.
+	@PROMETHEUS_OPERATOR_VERSION=$(PROMETHEUS_OPERATOR_VERSION) bash hack/monitoring-crds.sh $(MONITORING_CRDS_DIR)
+
+# test-go (Makefile) runs the chart tests, which need these.
+test-go: monitoring-crds
+
 .PHONY: helm-lint
 helm-lint: helm ## Lint the chart strictly, with its defaults and with each variant in charts/ballast/ci.
 	$(HELM) lint --strict $(CHART_DIR) --kube-version $(CHART_KUBE_VERSION)

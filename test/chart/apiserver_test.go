@@ -66,18 +66,24 @@ import (
 )
 
 // TestChartOnAnAPIServer installs what the chart renders into a real API
-// server, with cert-manager's CustomResourceDefinitions, so that a schema
-// error in any object fails here. Its subtests share the control plane and
+// server, with cert-manager's and the Prometheus Operator's
+// CustomResourceDefinitions, so that a schema error in any object fails
+// here. Its subtests share the control plane and
 // run in order; each removes the webhook configurations it installs, which
 // would otherwise send the later ones' requests to webhooks that do not
 // run.
 func TestChartOnAnAPIServer(t *testing.T) {
 	helmBinary(t) // skip before starting anything when there is no helm
-	cp := controlplane.Start(t, controlplane.Options{CRDDirectoryPaths: []string{certManagerCRDs(t)}})
+	crds := []string{certManagerCRDs(t)}
+	mon := findMonitoringCRDs(t)
+	if mon.dir != "" {
+		crds = append(crds, mon.dir)
+	}
+	cp := controlplane.Start(t, controlplane.Options{CRDDirectoryPaths: crds})
 
 	t.Run("the webhooks see what they should", func(t *testing.T) { testWebhookSelection(t, cp) })
-	t.Run("every object of every variant", func(t *testing.T) { testVariantsInstall(t, cp) })
-	t.Run("the raw manifests apply", func(t *testing.T) { testRawManifestsApply(t, cp) })
+	t.Run("every object of every variant", func(t *testing.T) { testVariantsInstall(t, cp, mon) })
+	t.Run("the raw manifests apply", func(t *testing.T) { testRawManifestsApply(t, cp, mon) })
 	t.Run("cainjector fills the caBundle of the webhooks the e2e tests install", func(t *testing.T) { testCAInjection(t, cp) })
 	t.Run("helm install, ballast serve with the chart's permissions, helm upgrade", func(t *testing.T) { testHelmLifecycle(t, cp) })
 }
@@ -91,6 +97,53 @@ func certManagerCRDs(t *testing.T) string {
 	out, err := cmd.Output()
 	require.NoError(t, err, "locating the cert-manager module")
 	return filepath.Join(strings.TrimSpace(string(out)), "deploy", "crds")
+}
+
+// prometheusOperatorVersion is the release of the Prometheus Operator whose
+// CustomResourceDefinitions `make monitoring-crds` puts into
+// bin/crds/prometheus-operator-VERSION (PROMETHEUS_OPERATOR_VERSION in
+// make/chart.mk).
+const prometheusOperatorVersion = "v0.85.0"
+
+// envMonitoringCRDs names the directory of the Prometheus Operator's
+// ServiceMonitor and PrometheusRule CustomResourceDefinitions; make
+// exports it.
+const envMonitoringCRDs = "BALLAST_MONITORING_CRDS"
+
+// monitoringCRDs is where the Prometheus Operator's CustomResourceDefinitions
+// are: dir, or, when it is empty, why they are not there.
+type monitoringCRDs struct{ dir, missing string }
+
+// findMonitoringCRDs looks for the ServiceMonitor and PrometheusRule
+// CustomResourceDefinitions in $BALLAST_MONITORING_CRDS, else in
+// bin/crds/prometheus-operator-VERSION of the repository.
+func findMonitoringCRDs(t *testing.T) monitoringCRDs {
+	t.Helper()
+	dir := os.Getenv(envMonitoringCRDs)
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "bin", "crds", "prometheus-operator-"+prometheusOperatorVersion)
+	}
+	for _, f := range []string{"monitoring.coreos.com_servicemonitors.yaml", "monitoring.coreos.com_prometheusrules.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return monitoringCRDs{missing: fmt.Sprintf(
+				"the Prometheus Operator's CustomResourceDefinitions are not in %s (run `make monitoring-crds`, or set %s): %v",
+				dir, envMonitoringCRDs, err)}
+		}
+	}
+	return monitoringCRDs{dir: dir}
+}
+
+// need skips the test when the CustomResourceDefinitions are missing,
+// unless BALLAST_REQUIRE_ENVTEST=1, which makes it fail.
+func (m monitoringCRDs) need(t *testing.T) {
+	t.Helper()
+	if m.dir != "" {
+		return
+	}
+	if os.Getenv(envRequire) == "1" {
+		t.Fatal(m.missing)
+	}
+	t.Skip(m.missing)
 }
 
 // strictClient is c with strict field validation: the API server rejects
@@ -109,24 +162,42 @@ func ensureNamespace(t *testing.T, c client.Client, name string) {
 }
 
 // createAll creates every object of r, and the namespaces they live in,
-// strictly. The Prometheus Operator's kinds, whose definitions no module
-// of the build ships, are decoded strictly instead; it returns them.
-func createAll(t *testing.T, c client.Client, r rendered) (checkedOffline []string) {
+// strictly, and checks that the API server has each. The Prometheus
+// Operator's kinds it also decodes (decodeMonitoring) and creates in a
+// subtest of their own, which needs their CustomResourceDefinitions.
+func createAll(t *testing.T, c client.Client, r rendered, mon monitoringCRDs) {
 	t.Helper()
-	strict := strictClient(c)
+	var monitoring rendered
 	for _, u := range r {
-		what := u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()
 		if u.GroupVersionKind().Group == monitoringGroup {
 			decodeMonitoring(t, u)
-			checkedOffline = append(checkedOffline, what)
+			monitoring = append(monitoring, u)
 			continue
 		}
-		if ns := u.GetNamespace(); ns != "" {
-			ensureNamespace(t, c, ns)
-		}
-		require.NoError(t, strict.Create(t.Context(), u.DeepCopy()), "the API server rejects %s", what)
+		createStrictly(t, c, u)
 	}
-	return checkedOffline
+	if len(monitoring) > 0 {
+		t.Run("the Prometheus Operator's kinds", func(t *testing.T) {
+			mon.need(t)
+			for _, u := range monitoring {
+				createStrictly(t, c, u)
+			}
+		})
+	}
+}
+
+// createStrictly creates u, and the namespace it lives in, with strict field
+// validation, and reads it back.
+func createStrictly(t *testing.T, c client.Client, u *unstructured.Unstructured) {
+	t.Helper()
+	what := u.GetKind() + " " + u.GetNamespace() + "/" + u.GetName()
+	if ns := u.GetNamespace(); ns != "" {
+		ensureNamespace(t, c, ns)
+	}
+	require.NoError(t, strictClient(c).Create(t.Context(), u.DeepCopy()), "the API server rejects %s", what)
+	got := &unstructured.Unstructured{}
+	got.SetGroupVersionKind(u.GroupVersionKind())
+	require.NoError(t, c.Get(t.Context(), client.ObjectKeyFromObject(u), got), "%s", what)
 }
 
 // deleteWebhookConfigurations deletes the Mutating- and
@@ -147,32 +218,22 @@ func deleteWebhookConfigurations(t *testing.T, c client.Client, name string) {
 
 // testVariantsInstall creates every object of every variant, each as a
 // release of its own in a namespace of its own.
-func testVariantsInstall(t *testing.T, cp *controlplane.ControlPlane) {
+func testVariantsInstall(t *testing.T, cp *controlplane.ControlPlane, mon monitoringCRDs) {
 	for _, v := range variants(t) {
 		t.Run(v.name, func(t *testing.T) {
 			rel := release{name: "ballast-" + v.name, namespace: v.name + "-system", args: []string{"-f", v.file}}
 			r := renderRelease(t, rel)
 			t.Cleanup(func() { deleteWebhookConfigurations(t, cp.Client, rel.name) })
-			offline := createAll(t, cp.Client, r)
-			for _, what := range offline {
-				t.Logf("%s: checked offline, no CustomResourceDefinition for it here", what)
-			}
-			for _, u := range r {
-				got := &unstructured.Unstructured{}
-				got.SetGroupVersionKind(u.GroupVersionKind())
-				if u.GroupVersionKind().Group == monitoringGroup {
-					continue
-				}
-				require.NoError(t, cp.Client.Get(t.Context(), client.ObjectKeyFromObject(u), got), "%s %s", u.GetKind(), u.GetName())
-			}
+			createAll(t, cp.Client, r, mon)
 		})
 	}
 }
 
 // testRawManifestsApply applies config/install/ballast.yaml as its header
 // says, with server-side apply (which always validates strictly), twice:
-// the second apply changes nothing.
-func testRawManifestsApply(t *testing.T, cp *controlplane.ControlPlane) {
+// the second apply changes nothing. Then it applies
+// config/install/monitoring.yaml beside it.
+func testRawManifestsApply(t *testing.T, cp *controlplane.ControlPlane, mon monitoringCRDs) {
 	r, err := decodeManifests(readRepoFile(t, filepath.Join(installDir, "ballast.yaml")))
 	require.NoError(t, err)
 	require.Equal(t, "Namespace", r[0].GetKind(), "the namespace comes first")
@@ -196,16 +257,36 @@ func testRawManifestsApply(t *testing.T, cp *controlplane.ControlPlane) {
 	monitoring, err := decodeManifests(readRepoFile(t, filepath.Join(installDir, "monitoring.yaml")))
 	require.NoError(t, err)
 	var kinds []string
+	var operatorKinds rendered
+	applyOne := func(t *testing.T, u *unstructured.Unstructured) {
+		t.Helper()
+		require.NoError(t, cp.Client.Apply(t.Context(), client.ApplyConfigurationFromUnstructured(u.DeepCopy()),
+			client.FieldOwner("kubectl"), client.ForceOwnership), "kubectl apply --server-side: %s %s", u.GetKind(), u.GetName())
+	}
 	for _, u := range monitoring {
 		kinds = append(kinds, u.GetKind())
 		if u.GroupVersionKind().Group == monitoringGroup {
 			decodeMonitoring(t, u)
+			operatorKinds = append(operatorKinds, u)
 			continue
 		}
-		require.NoError(t, cp.Client.Apply(t.Context(), client.ApplyConfigurationFromUnstructured(u.DeepCopy()),
-			client.FieldOwner("kubectl"), client.ForceOwnership), "%s %s", u.GetKind(), u.GetName())
+		applyOne(t, u)
 	}
 	assert.ElementsMatch(t, []string{"ServiceMonitor", "PrometheusRule", "ConfigMap"}, kinds)
+	t.Run("the Prometheus Operator's kinds", func(t *testing.T) {
+		mon.need(t)
+		for _, u := range operatorKinds {
+			applyOne(t, u)
+			// The definitions' schemas are structural: a field they do not
+			// have is an error, not dropped.
+			bad := u.DeepCopy()
+			bad.SetName(u.GetName() + "-unknown-field")
+			require.NoError(t, unstructured.SetNestedField(bad.Object, "x", "spec", "notAField"))
+			err := strictClient(cp.Client).Create(t.Context(), bad)
+			require.Error(t, err, "%s with spec.notAField", u.GetKind())
+			assert.Contains(t, err.Error(), "notAField")
+		}
+	})
 }
 
 // testCAInjection runs cert-manager's own CA injector against the webhook

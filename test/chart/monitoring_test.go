@@ -44,10 +44,11 @@ import (
 const monitoringGroup = "monitoring.coreos.com"
 
 // The Prometheus Operator's ServiceMonitor and PrometheusRule, the fields
-// the chart sets. No module of the build ships the operator's Go types or
-// its CustomResourceDefinitions, so no API server can check these two
-// objects here: decodeMonitoring decodes them strictly into these types,
-// whose fields and JSON names follow monitoring.coreos.com/v1.
+// the chart sets. The operator's Go types are not in the module graph:
+// decodeMonitoring decodes the two objects strictly into these types, whose
+// fields and JSON names follow monitoring.coreos.com/v1, without an API
+// server; TestChartOnAnAPIServer also creates them against the operator's
+// CustomResourceDefinitions (`make monitoring-crds`).
 type (
 	serviceMonitor struct {
 		metav1.TypeMeta   `json:",inline"`
