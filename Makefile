@@ -20,6 +20,10 @@ FUZZ_TARGETS := \
 	./webhook:FuzzHandlers
 FUZZTIME ?= 2m
 
+# Tools and control-plane binaries go here; set before the fragments,
+# which use it in immediately expanded variables.
+LOCALBIN ?= $(CURDIR)/bin
+
 include make/*.mk
 
 .DEFAULT_GOAL := help
