@@ -25,7 +25,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -395,7 +397,7 @@ func TestMetricNames(t *testing.T) {
 // internal/metrics, internal/audit and internal/pdb, registered as the
 // server registers them and exercised so that every labelled family has a
 // series, and controller-runtime's webhook metrics after one served
-// request. (internal/audit's dashboard test gathers them the same way.)
+// request.
 func exportedSeries(t *testing.T) map[string]bool {
 	t.Helper()
 	reg := prometheus.NewRegistry()
@@ -410,7 +412,10 @@ func exportedSeries(t *testing.T) map[string]bool {
 
 	// The audit's gauges, after one run of the evaluator.
 	p, err := audit.NewPeriodic(audit.PeriodicOptions{
-		Reader:     fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}}).Build(),
+		Reader: fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+			singleReplica("shop", "web"), // a violation, so the violation gauges have a series
+		).Build(),
 		Policy:     staticPolicy{},
 		Interval:   time.Hour,
 		Registerer: reg,
@@ -429,6 +434,8 @@ func exportedSeries(t *testing.T) map[string]bool {
 	// server does; the manager contacts no API server until it starts.
 	mgr, err := manager.New(&rest.Config{Host: "https://127.0.0.1:1"}, manager.Options{
 		Scheme: clientgoscheme.Scheme, Metrics: metricsserver.Options{BindAddress: "0"},
+		// Several tests gather the series; each sets up the controllers anew.
+		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	require.NoError(t, err)
 	require.NoError(t, pdb.SetupWithManager(mgr, pdb.Options{Policy: staticPolicy{}, Registerer: reg}))
@@ -461,7 +468,27 @@ func exportedSeries(t *testing.T) map[string]bool {
 			series[name] = true
 		}
 	}
+	for _, name := range []string{audit.ViolationsMetric, audit.NamespacesMetric, audit.LastRunMetric, audit.DurationMetric,
+		pdb.ActionsMetric, "controller_runtime_webhook_latency_seconds_bucket", "controller_runtime_webhook_requests_total"} {
+		require.True(t, series[name], "exercising the collectors exports %s", name)
+	}
 	return series
+}
+
+// singleReplica returns a Deployment that breaks min-replicas.
+func singleReplica(namespace, name string) *appsv1.Deployment {
+	labels := map[string]string{"app": name}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: name, Image: "registry.example.com/" + name + ":1.0"}}},
+			},
+		},
+	}
 }
 
 // gatheredValue returns the value of the unlabelled gauge name in reg, or
