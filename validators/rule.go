@@ -1,6 +1,7 @@
 package validators
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -99,4 +100,21 @@ type Finding struct {
 	Message string `json:"message"`
 	// Fix says what to write instead.
 	Fix string `json:"fix"`
+}
+
+// WorkloadOf returns what the PDB rules need to know of a Deployment,
+// StatefulSet or DaemonSet, and false for any other object. The webhook,
+// `ballast check` and `ballast audit` all build Related.Workloads with it,
+// so they judge a PodDisruptionBudget alike.
+func WorkloadOf(obj runtime.Object) (Workload, bool) {
+	switch o := obj.(type) {
+	case *appsv1.Deployment:
+		return Workload{Kind: KindDeployment, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
+	case *appsv1.StatefulSet:
+		return Workload{Kind: KindStatefulSet, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
+	case *appsv1.DaemonSet:
+		// Its pod count is its node count, which nothing here knows.
+		return Workload{Kind: KindDaemonSet, Name: o.Name, TemplateLabels: o.Spec.Template.Labels}, true
+	}
+	return Workload{}, false
 }

@@ -55,7 +55,7 @@ type Options struct {
 // CachedObjects returns one object of each kind the handlers read through
 // Options.Reader, for the server to configure its cache (and RBAC to
 // allow get, list and watch on). Of them the handlers read only: a
-// Namespace's labels; a Deployment's or StatefulSet's name,
+// Namespace's labels; a Deployment's, StatefulSet's or DaemonSet's name,
 // spec.replicas and pod template labels; PodDisruptionBudgets and
 // HorizontalPodAutoscalers in full. A cache transform may strip the rest.
 func CachedObjects() []client.Object {
@@ -65,6 +65,7 @@ func CachedObjects() []client.Object {
 		&autoscalingv2.HorizontalPodAutoscaler{},
 		&appsv1.Deployment{},
 		&appsv1.StatefulSet{},
+		&appsv1.DaemonSet{},
 	}
 }
 

@@ -97,7 +97,7 @@ func TestHandlersReadOnlyWhatTheKindNeedsFromTheCache(t *testing.T) {
 			req: func(t *testing.T) *admissionv1.AdmissionRequest {
 				return request(t, admissionv1.Create, pdbGVK, "poddisruptionbudgets", nsWarn, checkoutPDB(nsWarn), nil)
 			},
-			lists: []string{"*v2.HorizontalPodAutoscalerList", "*v1.DeploymentList", "*v1.StatefulSetList"},
+			lists: []string{"*v2.HorizontalPodAutoscalerList", "*v1.DeploymentList", "*v1.StatefulSetList", "*v1.DaemonSetList"},
 		},
 		"an HPA needs nothing around it": {
 			path: webhook.ValidateWorkloadsPath,

@@ -7,6 +7,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/validators"
@@ -18,7 +19,7 @@ type needs uint8
 const (
 	needPDBs needs = 1 << iota
 	needHPAs
-	// needWorkloads: the Deployments and StatefulSets.
+	// needWorkloads: the Deployments, StatefulSets and DaemonSets.
 	needWorkloads
 )
 
@@ -53,21 +54,30 @@ func (h *handler) related(ctx context.Context, namespace string, n needs) (valid
 		if err := h.opts.Reader.List(ctx, &statefulSets, opts...); err != nil {
 			return rel, fmt.Errorf("listing StatefulSets in %q from the cache: %w", namespace, err)
 		}
-		rel.Workloads = make([]validators.Workload, 0, len(deployments.Items)+len(statefulSets.Items))
+		var daemonSets appsv1.DaemonSetList
+		if err := h.opts.Reader.List(ctx, &daemonSets, opts...); err != nil {
+			return rel, fmt.Errorf("listing DaemonSets in %q from the cache: %w", namespace, err)
+		}
+		rel.Workloads = make([]validators.Workload, 0, len(deployments.Items)+len(statefulSets.Items)+len(daemonSets.Items))
 		for i := range deployments.Items {
-			d := &deployments.Items[i]
-			rel.Workloads = append(rel.Workloads, validators.Workload{
-				Kind: validators.KindDeployment, Name: d.Name, Replicas: d.Spec.Replicas, TemplateLabels: d.Spec.Template.Labels,
-			})
+			rel.Workloads = appendWorkload(rel.Workloads, &deployments.Items[i])
 		}
 		for i := range statefulSets.Items {
-			s := &statefulSets.Items[i]
-			rel.Workloads = append(rel.Workloads, validators.Workload{
-				Kind: validators.KindStatefulSet, Name: s.Name, Replicas: s.Spec.Replicas, TemplateLabels: s.Spec.Template.Labels,
-			})
+			rel.Workloads = appendWorkload(rel.Workloads, &statefulSets.Items[i])
+		}
+		for i := range daemonSets.Items {
+			rel.Workloads = appendWorkload(rel.Workloads, &daemonSets.Items[i])
 		}
 	}
 	return rel, nil
+}
+
+// appendWorkload appends what the PDB rules need of obj to ws.
+func appendWorkload(ws []validators.Workload, obj runtime.Object) []validators.Workload {
+	if w, ok := validators.WorkloadOf(obj); ok {
+		ws = append(ws, w)
+	}
+	return ws
 }
 
 // pointers returns a pointer to each element of items.

@@ -221,6 +221,47 @@ func TestValidateWorkloadsAdmitsACompliantDeploymentInEnforce(t *testing.T) {
 		map[string]string{"resource": "deployments", "operation": "CREATE", "decision": "allowed", "mode": "enforce"}))
 }
 
+// TestValidatePDBCountsTheWorkloadsItSelects judges a PDB with
+// minAvailable 2 by the workloads of its namespace in the cache, as `ballast
+// check` and `ballast audit` judge it from theirs: over one Deployment of 2
+// replicas it allows no disruption; when it also selects a DaemonSet's pods,
+// whose number nothing here knows, it is not refused.
+func TestValidatePDBCountsTheWorkloadsItSelects(t *testing.T) {
+	labels := map[string]string{"tier": "web"}
+	pdb := &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: nsEnforce},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MinAvailable: ptr.To(intstr.FromInt32(2)),
+			Selector:     &metav1.LabelSelector{MatchLabels: labels},
+		},
+	}
+	template := corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}}
+	web := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: nsEnforce},
+		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: template},
+	}
+	agent := &appsv1.DaemonSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "agent", Namespace: nsEnforce},
+		Spec:       appsv1.DaemonSetSpec{Template: template},
+	}
+	tests := map[string]struct {
+		cached  []client.Object
+		allowed bool
+	}{
+		"over the Deployment alone it is refused":    {cached: []client.Object{web}},
+		"with a DaemonSet's pods too it is admitted": {cached: []client.Object{web, agent}, allowed: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, options{objects: tc.cached})
+			resp := e.review(t, webhook.ValidateWorkloadsPath,
+				request(t, admissionv1.Create, pdbGVK, "poddisruptionbudgets", nsEnforce, pdb, nil))
+			assert.Equal(t, tc.allowed, resp.Allowed, "%s", resp.Result.Message)
+		})
+	}
+}
+
 func TestValidateWorkloadsReadsPDBsFromTheCache(t *testing.T) {
 	tests := map[string]struct {
 		cached   []client.Object

@@ -299,18 +299,10 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 		s.pdbs = append(s.pdbs, o)
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		s.hpas = append(s.hpas, o)
-	case *appsv1.Deployment:
-		s.workloads = append(s.workloads, validators.Workload{
-			Kind: validators.KindDeployment, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels,
-		})
-		a.evaluate(s, k, o, s.workloadNeighbours())
-	case *appsv1.StatefulSet:
-		s.workloads = append(s.workloads, validators.Workload{
-			Kind: validators.KindStatefulSet, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels,
-		})
-		a.evaluate(s, k, o, s.workloadNeighbours())
-	case *appsv1.DaemonSet:
-		a.evaluate(s, k, o, s.workloadNeighbours())
+	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet:
+		w, _ := validators.WorkloadOf(o)
+		s.workloads = append(s.workloads, w)
+		a.evaluate(s, k, o.(client.Object), s.workloadNeighbours())
 	case *corev1.Pod:
 		a.evaluatePod(s, o)
 	}

@@ -5,7 +5,6 @@ import (
 	"io"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -173,12 +172,10 @@ func (c *checker) relate(ns, kind string, obj runtime.Object) {
 		rel.PDBs = append(rel.PDBs, o)
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		rel.HPAs = append(rel.HPAs, o)
-	case *appsv1.Deployment:
-		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels})
-	case *appsv1.StatefulSet:
-		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels})
-	case *appsv1.DaemonSet:
-		rel.Workloads = append(rel.Workloads, validators.Workload{Kind: kind, Name: o.Name, TemplateLabels: o.Spec.Template.Labels})
+	default:
+		if w, ok := validators.WorkloadOf(obj); ok {
+			rel.Workloads = append(rel.Workloads, w)
+		}
 	}
 }
 

@@ -24,9 +24,9 @@ const lastAppliedAnnotation = corev1.LastAppliedConfigAnnotation
 //   - managedFields and the last-applied-configuration annotation are
 //     dropped from every object; together they often outweigh the rest of
 //     the object.
-//   - Of Deployments and StatefulSets the handlers and the PDB reconciler
-//     read only the metadata, spec.replicas, the selector and the pod
-//     template labels, so everything else goes: the pod template's spec
+//   - Of Deployments, StatefulSets and DaemonSets the handlers and the
+//     PDB reconciler read only the metadata, spec.replicas, the selector
+//     and the pod template labels, so everything else goes: the pod template's spec
 //     (containers, env, volumes: most of a workload), a StatefulSet's
 //     volume claim templates, the status and its conditions. What is
 //     cached is then about a kilobyte per workload whatever its size.
@@ -42,6 +42,7 @@ func cacheOptions() cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&appsv1.Deployment{}:  {Transform: stripWorkload},
 			&appsv1.StatefulSet{}: {Transform: stripWorkload},
+			&appsv1.DaemonSet{}:   {Transform: stripWorkload},
 		},
 	}
 }
@@ -72,7 +73,7 @@ func dropHeavyMetadata(in any) {
 	}
 }
 
-// stripWorkload reduces a Deployment or a StatefulSet to its metadata (see
+// stripWorkload reduces a Deployment, StatefulSet or DaemonSet to its metadata (see
 // dropHeavyMetadata), spec.replicas, spec.selector and the pod template's
 // labels; its status goes too. Applied twice, it gives the same result.
 func stripWorkload(in any) (any, error) {
@@ -94,6 +95,15 @@ func stripWorkload(in any) (any, error) {
 			ObjectMeta: o.ObjectMeta,
 			Spec: appsv1.StatefulSetSpec{
 				Replicas: o.Spec.Replicas,
+				Selector: o.Spec.Selector,
+				Template: templateLabelsOnly(o.Spec.Template),
+			},
+		}, nil
+	case *appsv1.DaemonSet:
+		return &appsv1.DaemonSet{
+			TypeMeta:   o.TypeMeta,
+			ObjectMeta: o.ObjectMeta,
+			Spec: appsv1.DaemonSetSpec{
 				Selector: o.Spec.Selector,
 				Template: templateLabelsOnly(o.Spec.Template),
 			},
