@@ -358,16 +358,9 @@ func modeLabel(mode policy.Mode) map[string]string {
 // working directory that holds a go.mod.
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	root, err := controlplane.RepoRoot()
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above the working directory")
-		dir = parent
-	}
+	return root
 }
 
 // helmBinary returns the helm to render the chart with: $HELM, else the

@@ -348,22 +348,32 @@ func findBinaries(controllerManager bool) (string, error) {
 
 // binaryAssetsDirectory returns the directory to take the binaries from and
 // where that choice came from: KUBEBUILDER_ASSETS when it is set, otherwise
-// bin/k8s/v<KubernetesVersion> in the nearest directory, from the working
-// directory upwards, that holds a go.mod.
+// bin/k8s/v<KubernetesVersion> in the repository root (RepoRoot).
 func binaryAssetsDirectory() (dir, source string, err error) {
 	if dir := os.Getenv(envAssets); dir != "" {
 		return dir, "from " + envAssets, nil
 	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", "", fmt.Errorf("%s is not set: %w", envAssets, err)
+	}
+	return filepath.Join(root, "bin", "k8s", "v"+KubernetesVersion), "the repository's bin directory; " + envAssets + " is not set", nil
+}
+
+// RepoRoot returns the repository's root: the nearest directory, from the
+// working directory upwards, that holds a go.mod. Tests and tools find the
+// chart and the binaries the Makefile builds from there.
+func RepoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", "", fmt.Errorf("finding the working directory: %w", err)
+		return "", fmt.Errorf("finding the working directory: %w", err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return filepath.Join(d, "bin", "k8s", "v"+KubernetesVersion), "the repository's bin directory; " + envAssets + " is not set", nil
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", "", fmt.Errorf("%s is not set and no go.mod was found above %s", envAssets, wd)
+			return "", fmt.Errorf("no go.mod found above %s", wd)
 		}
 	}
 }
