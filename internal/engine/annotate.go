@@ -42,7 +42,7 @@ func plannedPDB(t *validators.Target) mutators.Change {
 	}
 	name := validators.PDBName(t.Kind, t.Name)
 	return mutators.Change{
-		Rule:    "pdb",
+		Rule:    validators.PDBID,
 		Mutator: pdbMutator,
 		Field:   "PodDisruptionBudget " + name,
 		Message: "PodDisruptionBudget " + name + " (maxUnavailable " + maxUnavailable.String() + ")",

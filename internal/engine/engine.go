@@ -172,7 +172,7 @@ func (e *Engine) evaluateWorkload(in Input, s *policy.Settings, res *Result) {
 // mutate applies every mutator whose rule is not exempted.
 func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Change {
 	spec := s.Spec
-	if _, exempt := s.Exempted(terminationGraceRule); exempt {
+	if _, exempt := s.Exempted(validators.TerminationGraceID); exempt {
 		// The preStop mutator injects a sleep longer than the pod's grace
 		// period only when the grace default will raise the period; tell
 		// it that the exemption keeps the period as it is, or the API
@@ -191,8 +191,6 @@ func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Ch
 	return changes
 }
 
-// terminationGraceRule is the rule whose mutator raises the grace period.
-const terminationGraceRule = "termination-grace"
 
 // check runs every rule that applies to the target's kind and is not off.
 func (e *Engine) check(t *validators.Target) []validators.Finding {
