@@ -191,7 +191,6 @@ func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Ch
 	return changes
 }
 
-
 // check runs every rule that applies to the target's kind and is not off.
 func (e *Engine) check(t *validators.Target) []validators.Finding {
 	var findings []validators.Finding
