@@ -229,13 +229,11 @@ func podSkipReason(pod *corev1.Pod, kinds []string) string {
 	return "bare pod without a controller"
 }
 
-// defaultOwnerKinds are the owners whose Pods get defaults when the policy
-// names none.
-var defaultOwnerKinds = []string{"ReplicaSet", "StatefulSet", "DaemonSet"}
-
+// ownerKinds returns kinds, or the policy's default owner kinds when a spec
+// that was never defaulted names none.
 func ownerKinds(kinds []string) []string {
 	if len(kinds) == 0 {
-		return defaultOwnerKinds
+		return policy.DefaultOwnerKinds()
 	}
 	return kinds
 }

@@ -33,7 +33,7 @@ func SetDefaults(p *Policy) {
 
 	pd := &s.PodDefaults
 	if len(pd.OwnerKinds) == 0 {
-		pd.OwnerKinds = []string{"ReplicaSet", "StatefulSet", "DaemonSet"}
+		pd.OwnerKinds = DefaultOwnerKinds()
 	}
 	setDefaultPtr(&pd.PreStop.Enabled, true)
 	setDefault(&pd.PreStop.Strategy, PreStopNative)
@@ -73,3 +73,7 @@ func setDefaultPtr[T any](field **T, value T) {
 		*field = &value
 	}
 }
+
+// DefaultOwnerKinds returns the kinds of controller whose Pods get the pod
+// defaults when podDefaults.ownerKinds names none.
+func DefaultOwnerKinds() []string { return []string{"ReplicaSet", "StatefulSet", "DaemonSet"} }
