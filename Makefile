@@ -14,10 +14,11 @@ LDFLAGS := -s -w \
 FUZZ_TARGETS := \
 	./internal/policy:FuzzParse \
 	./validators:FuzzParseImage \
-	./validators:FuzzPreStopSleepSeconds \
+	./internal/workload:FuzzPreStopSleepSeconds \
 	./internal/manifest:FuzzRead \
 	./internal/engine:FuzzEvaluate \
-	./webhook:FuzzHandlers
+	./webhook:FuzzHandlers \
+	./webhook:FuzzPatch
 FUZZTIME ?= 2m
 
 # Tools and control-plane binaries go here; set before the fragments,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestMutatorIDs(t *testing.T) {
@@ -40,8 +41,7 @@ func TestDefaultOrder(t *testing.T) {
 
 // policies are the policies the tests over every mutator run with.
 var policies = map[string]*policy.Spec{
-	"no policy":      nil,
-	"empty policy":   {},
+	"the defaults":   policy.Defaulted(nil),
 	"every default":  podDefaultsSpec(everyDefault(policy.PreStopNative, 20)),
 	"exec preStop":   podDefaultsSpec(everyDefault(policy.PreStopExec, 5)),
 	"nothing at all": podDefaultsSpec(nothingAtAll()),
@@ -135,7 +135,7 @@ func forEveryTemplate(t *testing.T, fn func(t *testing.T, obj runtime.Object, tm
 		for policyName, spec := range policies {
 			for kind, obj := range objects(shape.annotations, shape.spec) {
 				t.Run(shapeName+"/"+policyName+"/"+kind, func(t *testing.T) {
-					tmpl, ok := podspec.Extract(obj)
+					tmpl, ok := workload.TemplateOf(obj)
 					require.True(t, ok)
 					fn(t, obj, tmpl, spec)
 				})
@@ -220,8 +220,9 @@ func BenchmarkDefaultMutators(b *testing.B) {
 		container("app", namedPort("http", 8080), namedPort("metrics", 9090)),
 		container("log-shipper"),
 	}}}
-	tmpl, _ := podspec.Extract(pod)
+	tmpl, _ := workload.TemplateOf(pod)
 	mutators := Default()
+	spec := policy.Defaulted(nil)
 
 	b.Run("inject", func(b *testing.B) {
 		b.ReportAllocs()
@@ -229,7 +230,7 @@ func BenchmarkDefaultMutators(b *testing.B) {
 			app := &pod.Spec.Containers[0]
 			app.Lifecycle, app.ReadinessProbe = nil, nil
 			for _, m := range mutators {
-				m.Apply(tmpl, nil)
+				m.Apply(tmpl, spec)
 			}
 		}
 	})
@@ -237,7 +238,7 @@ func BenchmarkDefaultMutators(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, m := range mutators {
-				m.Apply(tmpl, nil)
+				m.Apply(tmpl, spec)
 			}
 		}
 	})

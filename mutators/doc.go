@@ -5,7 +5,7 @@
 // for the preStop sleep plus the shutdown budget.
 //
 // Default lists them in the order they must apply. Each reads its
-// parameters from the policy's podDefaults and falls back to the
-// documented default for any parameter left unset, so a nil or undefaulted
-// policy means the defaults. docs/pod-defaults.md describes them for users.
+// parameters from the policy's podDefaults, as internal/policy defaults and
+// validates them: the defaults are written there only. docs/pod-defaults.md
+// describes them for users.
 package mutators

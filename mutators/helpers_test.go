@@ -13,8 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // mutatorCase is one case of a mutator's table test. Its changes name the
@@ -36,17 +36,18 @@ func runCases(t *testing.T, m Mutator, cases map[string]mutatorCase) {
 		t.Run(name, func(t *testing.T) {
 			for kind, obj := range objects(tc.annotations, tc.spec) {
 				t.Run(kind, func(t *testing.T) {
-					tmpl, ok := podspec.Extract(obj)
+					tmpl, ok := workload.TemplateOf(obj)
 					require.True(t, ok)
 					want := tc.changes
 					if kind == "Deployment" {
 						want = inTemplate(want)
 					}
 
-					assert.Equal(t, want, m.Apply(tmpl, tc.policy), "changes")
+					spec := policy.Defaulted(tc.policy)
+					assert.Equal(t, want, m.Apply(tmpl, spec), "changes")
 					assert.Equal(t, tc.want, *tmpl.Spec, "edited spec")
 
-					assert.Empty(t, m.Apply(tmpl, tc.policy), "changes of a second Apply")
+					assert.Empty(t, m.Apply(tmpl, spec), "changes of a second Apply")
 					assert.Equal(t, tc.want, *tmpl.Spec, "spec after a second Apply")
 				})
 			}
@@ -198,4 +199,6 @@ func httpHandler(scheme corev1.URIScheme, path string, port int32) corev1.ProbeH
 }
 
 // podDefaultsSpec returns a policy with the given pod defaults.
-func podDefaultsSpec(d policy.PodDefaults) *policy.Spec { return &policy.Spec{PodDefaults: d} }
+func podDefaultsSpec(d policy.PodDefaults) *policy.Spec {
+	return policy.Defaulted(&policy.Spec{PodDefaults: d})
+}

@@ -37,9 +37,9 @@ type LivenessProbe struct{}
 func (LivenessProbe) ID() string { return "liveness-probe" }
 
 // RuleID returns "liveness-probe".
-func (LivenessProbe) RuleID() string { return "liveness-probe" }
+func (LivenessProbe) RuleID() string { return policy.RuleLivenessProbe }
 
 // Apply injects the liveness probe.
 func (m LivenessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	return injectProbes(m, t, livenessField, probeOf(podDefaults(spec).LivenessProbe, livenessDefaults), tcpSocketProbe)
+	return injectProbes(m, t, livenessField, spec.PodDefaults.LivenessProbe, tcpSocketProbe)
 }

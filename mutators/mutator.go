@@ -14,6 +14,7 @@ type Mutator interface {
 	RuleID() string
 	// Apply edits t in place and reports each change. Applying it again to
 	// its own output changes nothing. It never touches a field the user set.
+	// spec is a defaulted, valid policy (policy.SetDefaults, policy.Validate).
 	Apply(t podspec.Template, spec *policy.Spec) []Change
 }
 
@@ -30,8 +31,12 @@ type Change struct {
 	Field string `json:"field"`
 	// Message says what was set, e.g. "preStop sleep 5s".
 	Message string `json:"message"`
+	// Creates is the kind of the object Ballast creates for the change
+	// (PodDisruptionBudget) instead of editing the pod template; empty for
+	// an edit.
+	Creates string `json:"-"`
 	// Pointer is the JSON pointer of the field the change sets, and Value
-	// its new value (anything encoding/json marshals). The engine turns them
+	// its new value (anything encoding/json marshals). The webhook turns them
 	// into a JSON patch against the object as it was sent, creating missing
 	// parents, so unknown fields of the original are preserved.
 	Pointer string `json:"-"`

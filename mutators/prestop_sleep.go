@@ -48,17 +48,17 @@ type PreStopSleep struct{}
 func (PreStopSleep) ID() string { return "prestop-sleep" }
 
 // RuleID returns "prestop-hook".
-func (PreStopSleep) RuleID() string { return "prestop-hook" }
+func (PreStopSleep) RuleID() string { return policy.RulePreStopHook }
 
 // Apply injects the preStop sleep.
 func (m PreStopSleep) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	p := preStopOf(spec)
-	if !p.enabled || t.Spec == nil {
+	p := spec.PodDefaults.PreStop
+	if !*p.Enabled || t.Spec == nil {
 		return nil
 	}
 	// The API server rejects a sleep longer than the grace period, and only
 	// TerminationGrace raises the period to fit it.
-	if p.seconds > gracePeriodSeconds(t.Spec) && !graceOf(spec).enabled {
+	if int64(p.SleepSeconds) > gracePeriodSeconds(t.Spec) && !*spec.PodDefaults.TerminationGracePeriod.Enabled {
 		return nil
 	}
 	var changes []Change
@@ -79,13 +79,13 @@ func (m PreStopSleep) Apply(t podspec.Template, spec *policy.Spec) []Change {
 }
 
 // preStopHandler returns the sleep p asks for and its description.
-func preStopHandler(p preStopParams) (*corev1.LifecycleHandler, string) {
-	n := strconv.FormatInt(p.seconds, 10)
-	if p.exec {
+func preStopHandler(p policy.PreStopDefaults) (*corev1.LifecycleHandler, string) {
+	n := strconv.FormatInt(int64(p.SleepSeconds), 10)
+	if p.Strategy == policy.PreStopExec {
 		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", n}}},
 			"preStop exec sleep " + n
 	}
-	return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: p.seconds}},
+	return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(p.SleepSeconds)}},
 		"preStop sleep " + n + "s"
 }
 

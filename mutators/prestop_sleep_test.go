@@ -82,14 +82,6 @@ func TestPreStopSleep(t *testing.T) {
 				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 15s", sleepHook(15)),
 			},
 		},
-		"a negative sleep in an unvalidated policy means the default": {
-			policy: podDefaultsSpec(policy.PodDefaults{PreStop: policy.PreStopDefaults{SleepSeconds: -3}}),
-			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
-			want:   corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},
-			changes: []Change{
-				change(m, "app", "/spec/containers/0/lifecycle/preStop", "preStop sleep 5s", sleepHook(5)),
-			},
-		},
 		"a sleep as long as the grace period fits": {
 			spec: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](5), Containers: []corev1.Container{app}},
 			want: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](5), Containers: []corev1.Container{withPreStop(app, sleepHook(5))}},

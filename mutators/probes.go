@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 // probeField is one of a container's probe fields.
@@ -31,8 +32,8 @@ type probeHandler func(c *corev1.Container, port corev1.ContainerPort) (corev1.P
 // none: the kubelet probes the node's address, where such pods (node-local
 // DNS caches, CNI agents) often do not listen, so an injected probe could
 // keep them unready forever.
-func injectProbes(m Mutator, t podspec.Template, f probeField, p probeParams, h probeHandler) []Change {
-	if !p.enabled || t.Spec == nil || t.Spec.HostNetwork {
+func injectProbes(m Mutator, t podspec.Template, f probeField, p policy.ProbeDefaults, h probeHandler) []Change {
+	if !*p.Enabled || t.Spec == nil || t.Spec.HostNetwork {
 		return nil
 	}
 	var changes []Change
@@ -52,10 +53,10 @@ func injectProbes(m Mutator, t podspec.Template, f probeField, p probeParams, h 
 		}
 		probe := &corev1.Probe{
 			ProbeHandler:        handler,
-			InitialDelaySeconds: p.initialDelay,
-			PeriodSeconds:       p.period,
-			TimeoutSeconds:      p.timeout,
-			FailureThreshold:    p.failureThreshold,
+			InitialDelaySeconds: *p.InitialDelaySeconds,
+			PeriodSeconds:       p.PeriodSeconds,
+			TimeoutSeconds:      p.TimeoutSeconds,
+			FailureThreshold:    p.FailureThreshold,
 		}
 		*slot = probe
 		path := t.SpecPath.Child("containers").Index(i).Child(f.name)

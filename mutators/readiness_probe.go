@@ -49,7 +49,7 @@ type ReadinessProbe struct{}
 func (ReadinessProbe) ID() string { return "readiness-probe" }
 
 // RuleID returns "readiness-probe".
-func (ReadinessProbe) RuleID() string { return "readiness-probe" }
+func (ReadinessProbe) RuleID() string { return policy.RuleReadinessProbe }
 
 // Apply injects the readiness probe.
 func (m ReadinessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
@@ -70,7 +70,7 @@ func (m ReadinessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
 		h, desc := httpGet(path, port)
 		return h, desc, true
 	}
-	return injectProbes(m, t, readinessField, probeOf(podDefaults(spec).ReadinessProbe, readinessDefaults), handler)
+	return injectProbes(m, t, readinessField, spec.PodDefaults.ReadinessProbe, handler)
 }
 
 // readinessPath returns the readiness path the annotations name for a

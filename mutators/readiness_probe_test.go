@@ -159,14 +159,6 @@ func TestReadinessProbe(t *testing.T) {
 			want:    corev1.PodSpec{Containers: []corev1.Container{withReadiness(api, probe(tcpHandler(9000), 3, 5, 2, 6))}},
 			changes: []Change{change(m, "api", appProbe, "readinessProbe tcpSocket :9000", probe(tcpHandler(9000), 3, 5, 2, 6))},
 		},
-		"invalid timing in an unvalidated policy means the defaults": {
-			policy: podDefaultsSpec(policy.PodDefaults{ReadinessProbe: policy.ProbeDefaults{
-				InitialDelaySeconds: ptr.To[int32](-1), PeriodSeconds: -5, TimeoutSeconds: -2, FailureThreshold: -6,
-			}}),
-			spec:    corev1.PodSpec{Containers: []corev1.Container{api}},
-			want:    corev1.PodSpec{Containers: []corev1.Container{withReadiness(api, tcp(9000))}},
-			changes: []Change{change(m, "api", appProbe, "readinessProbe tcpSocket :9000", tcp(9000))},
-		},
 		"disabled by the policy, it injects nothing": {
 			policy: podDefaultsSpec(policy.PodDefaults{ReadinessProbe: policy.ProbeDefaults{Enabled: ptr.To(false)}}),
 			spec:   pod(nil, nil),

@@ -36,11 +36,11 @@ type StartupProbe struct{}
 func (StartupProbe) ID() string { return "startup-probe" }
 
 // RuleID returns "liveness-probe".
-func (StartupProbe) RuleID() string { return "liveness-probe" }
+func (StartupProbe) RuleID() string { return policy.RuleLivenessProbe }
 
 // Apply injects the startup probe.
 func (m StartupProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	return injectProbes(m, t, startupField, probeOf(podDefaults(spec).StartupProbe, startupDefaults), startupHandler)
+	return injectProbes(m, t, startupField, spec.PodDefaults.StartupProbe, startupHandler)
 }
 
 // startupHandler probes the serving port of containers that have a

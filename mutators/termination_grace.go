@@ -7,7 +7,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // TerminationGrace is the termination-grace mutator, for the rule of the
@@ -15,7 +15,7 @@ import (
 //
 // **Sets:** spec.terminationGracePeriodSeconds to the longest preStop
 // sleep in the pod plus rules.termination-grace.shutdownBudgetSeconds
-// (default 25). The sleep is read by validators.PreStopSleepSeconds (the
+// (default 25). The sleep is read by workload.PreStopSleepSeconds (the
 // native action, or an exec of `sleep N`); a preStop hook that does
 // something else counts as 0 s, as its length cannot be known.
 //
@@ -47,19 +47,18 @@ type TerminationGrace struct{}
 func (TerminationGrace) ID() string { return "termination-grace" }
 
 // RuleID returns "termination-grace".
-func (TerminationGrace) RuleID() string { return "termination-grace" }
+func (TerminationGrace) RuleID() string { return policy.RuleTerminationGrace }
 
 // Apply raises the termination grace period.
 func (m TerminationGrace) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	g := graceOf(spec)
-	if !g.enabled || t.Spec == nil {
+	if !*spec.PodDefaults.TerminationGracePeriod.Enabled || t.Spec == nil {
 		return nil
 	}
 	sleep := longestPreStopSleep(t.Spec)
 	if sleep == 0 {
 		return nil
 	}
-	was, want := gracePeriodSeconds(t.Spec), sleep+g.budget
+	was, want := gracePeriodSeconds(t.Spec), sleep+int64(spec.Rules.TerminationGrace.ShutdownBudgetSeconds)
 	if was >= want {
 		return nil
 	}
@@ -74,7 +73,7 @@ func longestPreStopSleep(spec *corev1.PodSpec) int64 {
 	var longest int32
 	for _, cs := range [][]corev1.Container{spec.InitContainers, spec.Containers} {
 		for i := range cs {
-			longest = max(longest, validators.PreStopSleepSeconds(&cs[i]))
+			longest = max(longest, workload.PreStopSleepSeconds(&cs[i]))
 		}
 	}
 	return int64(longest)

@@ -77,7 +77,7 @@ func TestTerminationGrace(t *testing.T) {
 			want: grace(0, app, container("worker")),
 		},
 		"the shutdown budget comes from the termination-grace rule": {
-			policy:  &policy.Spec{Rules: policy.Rules{TerminationGrace: policy.TerminationGraceRule{ShutdownBudgetSeconds: 40}}},
+			policy:  policy.Defaulted(&policy.Spec{Rules: policy.Rules{TerminationGrace: policy.TerminationGraceRule{ShutdownBudgetSeconds: 40}}}),
 			spec:    corev1.PodSpec{Containers: []corev1.Container{sleeping(app, 5)}},
 			want:    grace(45, sleeping(app, 5)),
 			changes: []Change{change(m, "", pointer, "terminationGracePeriodSeconds 30 -> 45", int64(45))},

@@ -15,6 +15,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 var kebabCase = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
@@ -26,7 +27,7 @@ func TestRuleIDsMatchPolicy(t *testing.T) {
 	rules := Default()
 	ids := make([]string, 0, len(rules))
 	seen := map[string]bool{}
-	known := []string{KindDeployment, KindStatefulSet, KindDaemonSet, KindHPA, KindPDB}
+	known := []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindHPA, workload.KindPDB}
 	for _, r := range rules {
 		ids = append(ids, r.ID)
 		assert.Regexp(t, kebabCase, r.ID, "rule ID")
@@ -48,8 +49,8 @@ func TestDefaultReturnsCopies(t *testing.T) {
 	first[0].ID = "changed"
 	first[0].Kinds[0] = "changed"
 	second := Default()
-	assert.Equal(t, MinReplicasID, second[0].ID)
-	assert.Equal(t, KindDeployment, second[0].Kinds[0])
+	assert.Equal(t, policy.RuleMinReplicas, second[0].ID)
+	assert.Equal(t, workload.KindDeployment, second[0].Kinds[0])
 }
 
 // TestRuleFilesNamedAfterIDs keeps the convention of one file per rule,
@@ -128,8 +129,8 @@ func TestMessagesFitInWarnings(t *testing.T) {
 			s.Spec.Rules.MinReplicas.Minimum = 1<<31 - 1
 			s.Spec.Rules.TerminationGrace.ShutdownBudgetSeconds = 1<<31 - 1
 		}),
-		newTarget(d, hpa(longer, KindDeployment, longer, ptr.To[int32](1), 1)),
-		withSettings(newTarget(hpa(longer, KindDeployment, longer, ptr.To[int32](1<<30), 1<<30)), func(s *policy.Settings) {
+		newTarget(d, hpa(longer, workload.KindDeployment, longer, ptr.To[int32](1), 1)),
+		withSettings(newTarget(hpa(longer, workload.KindDeployment, longer, ptr.To[int32](1<<30), 1<<30)), func(s *policy.Settings) {
 			s.Spec.Rules.HPAMinReplicas.Minimum = 1<<31 - 1
 		}),
 		newTarget(pdb(longer, func(p *policyv1.PodDisruptionBudget) { p.Spec.MaxUnavailable = ptr.To(intstr.FromString("0%")) })),

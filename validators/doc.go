@@ -6,8 +6,9 @@
 // Default returns the catalog in a fixed order. Each rule lives in a file
 // named after its ID (min-replicas in min_replicas.go), which opens with
 // the fields it checks, the values it allows and the fix; docs/rules.md is
-// the catalog's public documentation. EffectiveReplicas, TargetingHPA,
-// SelectingPDBs, WillCreatePDB, PDBName and PreStopSleepSeconds are shared
-// with the engine, the Pod mutators and the PDB reconciler, so that they all
-// count replicas, match PodDisruptionBudgets and read preStop sleeps alike.
+// the catalog's public documentation. The rules read workloads through
+// internal/workload (effective replicas, selecting PodDisruptionBudgets, the
+// PodDisruptionBudget plan, preStop sleeps), as the engine, the Pod mutators
+// and the PDB reconciler do, so that they all agree. The rule IDs are
+// constants of internal/policy (policy.RuleMinReplicas, ...).
 package validators

@@ -87,7 +87,8 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 }
 
 // loadFixture returns the target a fixture describes, judged in enforce
-// mode with an empty policy unless the fixture holds a BallastPolicy.
+// mode with the default policy unless the fixture holds a BallastPolicy,
+// loaded as the webhook loads it.
 func loadFixture(t *testing.T, path string) *Target {
 	t.Helper()
 	f, err := os.Open(path)
@@ -110,8 +111,8 @@ func loadFixture(t *testing.T, path string) *Target {
 		var meta metav1.TypeMeta
 		require.NoError(t, yaml.Unmarshal(data, &meta))
 		if meta.APIVersion == policy.APIVersion && meta.Kind == policy.Kind {
-			var p policy.Policy
-			require.NoError(t, yaml.UnmarshalStrict(data, &p))
+			p, err := policy.Parse(doc)
+			require.NoError(t, err, "%s holds an invalid policy", path)
 			spec = &p.Spec
 			continue
 		}

@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // The tests' namespace, and the labels of the pods of the workloads that
@@ -26,71 +26,32 @@ const testNamespace = "shop"
 var webLabels = map[string]string{"app": "web"}
 
 // enforce returns the settings the tests judge with unless they say
-// otherwise: enforce mode and an empty policy, which the rules must read as
-// the documented defaults.
+// otherwise: enforce mode and the default policy.
 func enforce() *policy.Settings {
-	return &policy.Settings{Namespace: testNamespace, Mode: policy.ModeEnforce, Spec: &policy.Spec{}}
+	return &policy.Settings{Namespace: testNamespace, Mode: policy.ModeEnforce, Spec: policy.Defaulted(nil)}
 }
 
 // newTarget returns the target of obj, with related (PodDisruptionBudgets,
-// HPAs and workloads) as its surroundings, judged with enforce().
+// HPAs and workloads) as its surroundings, judged with enforce(), as the
+// engine builds it.
 func newTarget(obj runtime.Object, related ...runtime.Object) *Target {
 	meta, ok := obj.(metav1.Object)
 	if !ok {
 		panic(fmt.Sprintf("newTarget: %T has no metadata", obj))
 	}
-	t := &Target{Kind: kindOf(obj), Namespace: meta.GetNamespace(), Name: meta.GetName(), Object: obj, Settings: enforce()}
-	t.Template, _ = podspec.Extract(obj)
+	k, ok := workload.KindOf(obj)
+	if !ok {
+		panic(fmt.Sprintf("newTarget: unexpected %T", obj))
+	}
+	t := &Target{Kind: k.Name, Namespace: meta.GetNamespace(), Name: meta.GetName(), Object: obj, Settings: enforce()}
+	t.Template, _ = k.Template(obj)
+	t.Workload, _ = workload.Of(obj)
 	for _, r := range related {
-		t.Related.add(r)
+		if !t.Related.Add(r) {
+			panic(fmt.Sprintf("newTarget: unexpected related %T", r))
+		}
 	}
 	return t
-}
-
-// add records obj among the related objects.
-func (r *Related) add(obj runtime.Object) {
-	switch o := obj.(type) {
-	case *policyv1.PodDisruptionBudget:
-		r.PDBs = append(r.PDBs, o)
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		r.HPAs = append(r.HPAs, o)
-	default:
-		w, ok := workloadOf(obj)
-		if !ok {
-			panic(fmt.Sprintf("Related.add: unexpected %T", obj))
-		}
-		r.Workloads = append(r.Workloads, w)
-	}
-}
-
-// kindOf returns the kind of the objects the rules judge.
-func kindOf(obj runtime.Object) string {
-	switch obj.(type) {
-	case *appsv1.Deployment:
-		return KindDeployment
-	case *appsv1.StatefulSet:
-		return KindStatefulSet
-	case *appsv1.DaemonSet:
-		return KindDaemonSet
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		return KindHPA
-	case *policyv1.PodDisruptionBudget:
-		return KindPDB
-	}
-	panic(fmt.Sprintf("kindOf: unexpected %T", obj))
-}
-
-// workloadOf returns what the PDB rules know of a workload object.
-func workloadOf(obj runtime.Object) (Workload, bool) {
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		return Workload{Kind: KindDeployment, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
-	case *appsv1.StatefulSet:
-		return Workload{Kind: KindStatefulSet, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
-	case *appsv1.DaemonSet:
-		return Workload{Kind: KindDaemonSet, Name: o.Name, TemplateLabels: o.Spec.Template.Labels}, true
-	}
-	return Workload{}, false
 }
 
 // container returns a container that passes every rule: a pinned image,

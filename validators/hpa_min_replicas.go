@@ -6,6 +6,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -32,10 +33,10 @@ below minReplicas.
 
 func hpaMinReplicasRule() Rule {
 	return Rule{
-		ID:            HPAMinReplicasID,
+		ID:            policy.RuleHPAMinReplicas,
 		Summary:       "HorizontalPodAutoscalers keep at least 2 replicas (minReplicas).",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{KindHPA},
+		Kinds:         []string{workload.KindHPA},
 		Check:         checkHPAMinReplicas,
 	}
 }
@@ -45,12 +46,12 @@ func checkHPAMinReplicas(t *Target) []Finding {
 	if !ok {
 		return nil
 	}
-	n, minimum := hpaMin(hpa), hpaMinReplicas(t)
+	n, minimum := workload.HPAMinReplicas(hpa), t.Settings.Spec.Rules.HPAMinReplicas.Minimum
 	if n == 0 || n >= minimum {
 		return nil
 	}
 	return []Finding{{
-		Rule:    HPAMinReplicasID,
+		Rule:    policy.RuleHPAMinReplicas,
 		Field:   "spec.minReplicas",
 		Message: fmt.Sprintf("minReplicas %d is below the minimum of %d: one drain can stop the service", n, minimum),
 		Fix:     hpaMinReplicasFix(hpa, minimum),

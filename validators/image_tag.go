@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -29,10 +30,10 @@ image: app:1.2.3, or app@sha256:<digest> to pin the exact bytes.
 
 func imageTagRule() Rule {
 	return Rule{
-		ID:            ImageTagID,
+		ID:            policy.RuleImageTag,
 		Summary:       "Every image is pinned to a version tag or a digest, never latest.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkImageTag,
 	}
 }
@@ -51,7 +52,7 @@ func checkImageTag(t *Target) []Finding {
 		if tag == "latest" {
 			message = " image uses the tag latest, which moves"
 		}
-		out = append(out, t.containerFinding(ImageTagID, s, c, "image", containerLabel(c.Name)+message,
+		out = append(out, t.containerFinding(policy.RuleImageTag, s, c, "image", containerLabel(c.Name)+message,
 			"pin it: image: "+repo+":<version> or "+repo+"@sha256:<digest>"))
 	}
 	return out

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 func TestParseImage(t *testing.T) {
@@ -45,7 +47,7 @@ func TestImageTag(t *testing.T) {
 	image := func(ref string) func(*corev1.Container) { return func(c *corev1.Container) { c.Image = ref } }
 	noTag := func(name, list, i, repo string) Finding {
 		return Finding{
-			Rule:      ImageTagID,
+			Rule:      policy.RuleImageTag,
 			Container: name,
 			Field:     "spec.template.spec." + list + "[" + i + "].image",
 			Message:   `container "` + name + `" image has no tag, so it runs whatever latest is`,
@@ -72,7 +74,7 @@ func TestImageTag(t *testing.T) {
 		"the latest tag fails": {
 			target: newTarget(deployment(containers(container("web", image("nginx:latest"))))),
 			want: []Finding{{
-				Rule:      ImageTagID,
+				Rule:      policy.RuleImageTag,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].image",
 				Message:   `container "web" image uses the tag latest, which moves`,

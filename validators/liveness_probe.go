@@ -5,6 +5,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -35,10 +36,10 @@ probe for containers without a port.
 
 func livenessProbeRule() Rule {
 	return Rule{
-		ID:            LivenessProbeID,
+		ID:            policy.RuleLivenessProbe,
 		Summary:       "Containers have a livenessProbe.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkLivenessProbe,
 	}
 }
@@ -56,7 +57,7 @@ func checkLivenessProbe(t *Target) []Finding {
 		if port, _, ok := podspec.ServingPort(c); ok {
 			fix = fmt.Sprintf("add livenessProbe: {httpGet: {path: /livez, port: %d}} that checks only the process", port.ContainerPort)
 		}
-		out = append(out, t.containerFinding(LivenessProbeID, s, c, "livenessProbe",
+		out = append(out, t.containerFinding(policy.RuleLivenessProbe, s, c, "livenessProbe",
 			containerLabel(c.Name)+" has no livenessProbe", fix))
 	}
 	return out

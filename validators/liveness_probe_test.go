@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 func TestLivenessProbe(t *testing.T) {
@@ -21,7 +23,7 @@ func TestLivenessProbe(t *testing.T) {
 		"a serving container without a probe fails with an httpGet fix": {
 			target: newTarget(deployment(containers(container("web", noProbe)))),
 			want: []Finding{{
-				Rule:      LivenessProbeID,
+				Rule:      policy.RuleLivenessProbe,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].livenessProbe",
 				Message:   `container "web" has no livenessProbe`,
@@ -31,7 +33,7 @@ func TestLivenessProbe(t *testing.T) {
 		"a worker without a probe fails with an exec fix": {
 			target: newTarget(deployment(containers(container("web"), container("worker", worker, noProbe)))),
 			want: []Finding{{
-				Rule:      LivenessProbeID,
+				Rule:      policy.RuleLivenessProbe,
 				Container: "worker",
 				Field:     "spec.template.spec.containers[1].livenessProbe",
 				Message:   `container "worker" has no livenessProbe`,
@@ -43,7 +45,7 @@ func TestLivenessProbe(t *testing.T) {
 				c.Ports = []corev1.ContainerPort{{Name: "prometheus", ContainerPort: 9090}}
 			})))),
 			want: []Finding{{
-				Rule:      LivenessProbeID,
+				Rule:      policy.RuleLivenessProbe,
 				Container: "exporter",
 				Field:     "spec.template.spec.containers[0].livenessProbe",
 				Message:   `container "exporter" has no livenessProbe`,

@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -32,10 +33,10 @@ evictions.
 
 func memoryLimitRule() Rule {
 	return Rule{
-		ID:            MemoryLimitID,
+		ID:            policy.RuleMemoryLimit,
 		Summary:       "Every container, init and sidecar containers included, has a memory limit.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkMemoryLimit,
 	}
 }
@@ -54,7 +55,7 @@ func checkMemoryLimit(t *Target) []Finding {
 		if q, ok := c.Resources.Requests[corev1.ResourceMemory]; ok && !q.IsZero() {
 			fix = "add resources.limits.memory: " + q.String() + ", equal to its memory request"
 		}
-		out = append(out, t.containerFinding(MemoryLimitID, s, c, "resources.limits.memory",
+		out = append(out, t.containerFinding(policy.RuleMemoryLimit, s, c, "resources.limits.memory",
 			containerLabel(c.Name)+" has no memory limit", fix))
 	}
 	return out

@@ -5,12 +5,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 func TestMemoryLimit(t *testing.T) {
 	noLimit := func(name, list, i, fix string) Finding {
 		return Finding{
-			Rule:      MemoryLimitID,
+			Rule:      policy.RuleMemoryLimit,
 			Container: name,
 			Field:     "spec.template.spec." + list + "[" + i + "].resources.limits.memory",
 			Message:   `container "` + name + `" has no memory limit`,

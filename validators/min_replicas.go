@@ -6,6 +6,7 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -20,7 +21,7 @@ spec.minReplicas of the HorizontalPodAutoscaler that targets the workload
 **Allowed Values:**
 
 at least rules.min-replicas.minimum (default 2) effective replicas: see
-EffectiveReplicas. When an HPA targets the workload, its minReplicas counts
+workload.EffectiveReplicas. When an HPA targets the workload, its minReplicas counts
 (unset: 1), since the HPA may scale down to it, and the finding names the
 HPA's field.
 0: a workload scaled to zero on purpose runs nothing to protect.
@@ -32,30 +33,30 @@ spec.replicas: 2, or minReplicas: 2 on the HPA.
 
 func minReplicasRule() Rule {
 	return Rule{
-		ID:            MinReplicasID,
+		ID:            policy.RuleMinReplicas,
 		Summary:       "Deployments and StatefulSets run at least 2 replicas, counting an HPA's minReplicas.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{KindDeployment, KindStatefulSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
 		Check:         checkMinReplicas,
 	}
 }
 
 func checkMinReplicas(t *Target) []Finding {
-	n, hpa := EffectiveReplicas(t)
-	minimum := minReplicas(t)
+	n, hpa := workload.EffectiveReplicas(&t.Workload, t.Related.HPAs)
+	minimum := t.Settings.Spec.Rules.MinReplicas.Minimum
 	if n == 0 || n >= minimum {
 		return nil
 	}
 	if hpa != nil {
 		return []Finding{{
-			Rule:    MinReplicasID,
-			Field:   KindHPA + " " + hpa.Name + " spec.minReplicas",
+			Rule:    policy.RuleMinReplicas,
+			Field:   workload.KindHPA + " " + hpa.Name + " spec.minReplicas",
 			Message: fmt.Sprintf("its HPA may scale it down to %s, below the minimum of %d", count(n, "replica"), minimum),
-			Fix:     hpaMinReplicasFix(hpa, minimum) + " in " + KindHPA + " " + hpa.Name,
+			Fix:     hpaMinReplicasFix(hpa, minimum) + " in " + workload.KindHPA + " " + hpa.Name,
 		}}
 	}
 	return []Finding{{
-		Rule:    MinReplicasID,
+		Rule:    policy.RuleMinReplicas,
 		Field:   "spec.replicas",
 		Message: fmt.Sprintf("runs %s, below the minimum of %d: a node drain stops the service", count(n, "replica"), minimum),
 		Fix:     fmt.Sprintf("set spec.replicas: %d", minimum),

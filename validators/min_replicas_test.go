@@ -7,11 +7,12 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestMinReplicas(t *testing.T) {
 	oneReplica := Finding{
-		Rule:    MinReplicasID,
+		Rule:    policy.RuleMinReplicas,
 		Field:   "spec.replicas",
 		Message: "runs 1 replica, below the minimum of 2: a node drain stops the service",
 		Fix:     "set spec.replicas: 2",
@@ -41,43 +42,39 @@ func TestMinReplicas(t *testing.T) {
 		"the policy's minimum replaces the default": {
 			target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Spec.Rules.MinReplicas.Minimum = 3 }),
 			want: []Finding{{
-				Rule:    MinReplicasID,
+				Rule:    policy.RuleMinReplicas,
 				Field:   "spec.replicas",
 				Message: "runs 2 replicas, below the minimum of 3: a node drain stops the service",
 				Fix:     "set spec.replicas: 3",
 			}},
 		},
-		"a target without settings uses the default minimum": {
-			target: withSettings(newTarget(deployment(replicas(nil))), nil),
-			want:   []Finding{oneReplica},
-		},
 		"the minReplicas of a targeting HPA replaces spec.replicas": {
-			target: newTarget(deployment(replicas(ptr.To[int32](5))), hpa("web", KindDeployment, "web", ptr.To[int32](1), 10)),
+			target: newTarget(deployment(replicas(ptr.To[int32](5))), hpa("web", workload.KindDeployment, "web", ptr.To[int32](1), 10)),
 			want: []Finding{{
-				Rule:    MinReplicasID,
+				Rule:    policy.RuleMinReplicas,
 				Field:   "HorizontalPodAutoscaler web spec.minReplicas",
 				Message: "its HPA may scale it down to 1 replica, below the minimum of 2",
 				Fix:     "set minReplicas: 2 in HorizontalPodAutoscaler web",
 			}},
 		},
 		"an HPA without minReplicas scales down to 1, and its maxReplicas must rise too": {
-			target: newTarget(deployment(replicas(nil)), hpa("web-hpa", KindDeployment, "web", nil, 1)),
+			target: newTarget(deployment(replicas(nil)), hpa("web-hpa", workload.KindDeployment, "web", nil, 1)),
 			want: []Finding{{
-				Rule:    MinReplicasID,
+				Rule:    policy.RuleMinReplicas,
 				Field:   "HorizontalPodAutoscaler web-hpa spec.minReplicas",
 				Message: "its HPA may scale it down to 1 replica, below the minimum of 2",
 				Fix:     "set minReplicas: 2 and maxReplicas: 2 in HorizontalPodAutoscaler web-hpa",
 			}},
 		},
 		"an HPA with minReplicas 3 covers unset replicas": {
-			target: newTarget(deployment(replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](3), 10)),
+			target: newTarget(deployment(replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](3), 10)),
 		},
 		"an HPA of another workload does not count": {
-			target: newTarget(deployment(replicas(ptr.To[int32](1))), hpa("api", KindDeployment, "api", ptr.To[int32](3), 10)),
+			target: newTarget(deployment(replicas(ptr.To[int32](1))), hpa("api", workload.KindDeployment, "api", ptr.To[int32](3), 10)),
 			want:   []Finding{oneReplica},
 		},
 		"an HPA does not revive a workload scaled to zero": {
-			target: newTarget(deployment(replicas(ptr.To[int32](0))), hpa("web", KindDeployment, "web", ptr.To[int32](1), 10)),
+			target: newTarget(deployment(replicas(ptr.To[int32](0))), hpa("web", workload.KindDeployment, "web", ptr.To[int32](1), 10)),
 		},
 	}
 	for name, tc := range tests {
@@ -87,12 +84,8 @@ func TestMinReplicas(t *testing.T) {
 	}
 }
 
-// withSettings edits the settings of t; a nil edit removes them.
+// withSettings edits the settings of t.
 func withSettings(t *Target, edit func(*policy.Settings)) *Target {
-	if edit == nil {
-		t.Settings = nil
-		return t
-	}
 	edit(t.Settings)
 	return t
 }

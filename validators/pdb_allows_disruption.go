@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -39,10 +40,10 @@ whatever the replica count.
 
 func pdbAllowsDisruptionRule() Rule {
 	return Rule{
-		ID:            PDBAllowsDisruptionID,
+		ID:            policy.RulePDBAllowsDisruption,
 		Summary:       "PodDisruptionBudgets allow at least one disruption, so node drains can proceed.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{KindPDB},
+		Kinds:         []string{workload.KindPDB},
 		Check:         checkPDBAllowsDisruption,
 	}
 }
@@ -60,7 +61,7 @@ func checkPDBAllowsDisruption(t *Target) []Finding {
 			return nil
 		}
 		return []Finding{{
-			Rule:    PDBAllowsDisruptionID,
+			Rule:    policy.RulePDBAllowsDisruption,
 			Field:   "spec.maxUnavailable",
 			Message: "maxUnavailable " + mu.String() + " allows no disruption: node drains wait forever",
 			Fix:     "set maxUnavailable: 1",
@@ -78,7 +79,7 @@ func checkPDBAllowsDisruption(t *Target) []Finding {
 	}
 	if ma.Type == intstr.String && percent >= 100 {
 		return []Finding{{
-			Rule:    PDBAllowsDisruptionID,
+			Rule:    policy.RulePDBAllowsDisruption,
 			Field:   "spec.minAvailable",
 			Message: "minAvailable " + ma.String() + " allows no disruption: node drains wait forever",
 			Fix:     fixMaxUnavailable,
@@ -92,7 +93,7 @@ func checkPDBAllowsDisruption(t *Target) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Rule:    PDBAllowsDisruptionID,
+		Rule:    policy.RulePDBAllowsDisruption,
 		Field:   "spec.minAvailable",
 		Message: fmt.Sprintf("minAvailable %s allows no disruption of %s", ma.String(), podsOf(pods, scaled)),
 		Fix:     fixMaxUnavailable + " (" + selectedWorkloads(t, pdb) + ")",
@@ -103,14 +104,15 @@ func checkPDBAllowsDisruption(t *Target) []Finding {
 // selects may run, or 0 when that is unknown: pdb selects a DaemonSet or no
 // workload. scaled reports whether an HPA decides the count of one of them.
 func selectedPods(t *Target, pdb *policyv1.PodDisruptionBudget) (pods int32, scaled bool) {
-	for _, w := range t.Related.Workloads {
-		if !selects(pdb.Spec.Selector, w.TemplateLabels) {
+	for i := range t.Related.Workloads {
+		w := &t.Related.Workloads[i]
+		if !workload.SelectsPods(pdb, w) {
 			continue
 		}
-		if w.Kind == KindDaemonSet {
+		if w.Kind == workload.KindDaemonSet {
 			return 0, false
 		}
-		n, hpa := scale(w.Kind, w.Name, pdb.Namespace, w.Replicas, t.Related.HPAs)
+		n, hpa := workload.EffectiveReplicas(w, t.Related.HPAs)
 		pods += n
 		scaled = scaled || hpa != nil
 	}
@@ -130,12 +132,13 @@ func podsOf(pods int32, scaled bool) string {
 // from, e.g. "Deployment web runs 2".
 func selectedWorkloads(t *Target, pdb *policyv1.PodDisruptionBudget) string {
 	var why []string
-	for _, w := range t.Related.Workloads {
-		if !selects(pdb.Spec.Selector, w.TemplateLabels) {
+	for i := range t.Related.Workloads {
+		w := &t.Related.Workloads[i]
+		if !workload.SelectsPods(pdb, w) {
 			continue
 		}
-		if n, hpa := scale(w.Kind, w.Name, pdb.Namespace, w.Replicas, t.Related.HPAs); hpa != nil {
-			why = append(why, fmt.Sprintf("%s %s may scale %s %s down to %d", KindHPA, hpa.Name, w.Kind, w.Name, n))
+		if n, hpa := workload.EffectiveReplicas(w, t.Related.HPAs); hpa != nil {
+			why = append(why, fmt.Sprintf("%s %s may scale %s %s down to %d", workload.KindHPA, hpa.Name, w.Kind, w.Name, n))
 		} else {
 			why = append(why, fmt.Sprintf("%s %s runs %d", w.Kind, w.Name, n))
 		}

@@ -8,6 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestPDBAllowsDisruption(t *testing.T) {
@@ -16,7 +19,7 @@ func TestPDBAllowsDisruption(t *testing.T) {
 	}
 	blocks := func(minAvailable, pods, why string) Finding {
 		return Finding{
-			Rule:    PDBAllowsDisruptionID,
+			Rule:    policy.RulePDBAllowsDisruption,
 			Field:   "spec.minAvailable",
 			Message: "minAvailable " + minAvailable + " allows no disruption of " + pods,
 			Fix:     "set maxUnavailable: 1 instead of minAvailable (" + why + ")",
@@ -41,7 +44,7 @@ func TestPDBAllowsDisruption(t *testing.T) {
 		"maxUnavailable 0 fails": {
 			target: newTarget(pdb("web", maxUnavailable(intstr.FromInt32(0)))),
 			want: []Finding{{
-				Rule:    PDBAllowsDisruptionID,
+				Rule:    policy.RulePDBAllowsDisruption,
 				Field:   "spec.maxUnavailable",
 				Message: "maxUnavailable 0 allows no disruption: node drains wait forever",
 				Fix:     "set maxUnavailable: 1",
@@ -50,7 +53,7 @@ func TestPDBAllowsDisruption(t *testing.T) {
 		"maxUnavailable 0% fails": {
 			target: newTarget(pdb("web", maxUnavailable(intstr.FromString("0%")))),
 			want: []Finding{{
-				Rule:    PDBAllowsDisruptionID,
+				Rule:    policy.RulePDBAllowsDisruption,
 				Field:   "spec.maxUnavailable",
 				Message: "maxUnavailable 0% allows no disruption: node drains wait forever",
 				Fix:     "set maxUnavailable: 1",
@@ -62,7 +65,7 @@ func TestPDBAllowsDisruption(t *testing.T) {
 		"minAvailable 100% fails without knowing the workload": {
 			target: newTarget(pdb("web", minAvailable(intstr.FromString("100%")))),
 			want: []Finding{{
-				Rule:    PDBAllowsDisruptionID,
+				Rule:    policy.RulePDBAllowsDisruption,
 				Field:   "spec.minAvailable",
 				Message: "minAvailable 100% allows no disruption: node drains wait forever",
 				Fix:     "set maxUnavailable: 1 instead of minAvailable",
@@ -92,12 +95,12 @@ func TestPDBAllowsDisruption(t *testing.T) {
 		},
 		"minAvailable above an HPA's minReplicas fails though spec.replicas is higher": {
 			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(2))),
-				deployment(replicas(ptr.To[int32](6))), hpa("web-hpa", KindDeployment, "web", ptr.To[int32](2), 10)),
+				deployment(replicas(ptr.To[int32](6))), hpa("web-hpa", workload.KindDeployment, "web", ptr.To[int32](2), 10)),
 			want: []Finding{blocks("2", "as few as 2 pods", "HorizontalPodAutoscaler web-hpa may scale Deployment web down to 2")},
 		},
 		"minAvailable below an HPA's minReplicas passes though spec.replicas is unset": {
 			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(2))),
-				deployment(replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](3), 10)),
+				deployment(replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](3), 10)),
 		},
 		"the pods of every selected workload count": {
 			target: newTarget(pdb("web", minAvailable(intstr.FromInt32(1))), deployment(replicas(nil)), api(nil)),

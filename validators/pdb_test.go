@@ -1,16 +1,15 @@
 package validators
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	appsv1 "k8s.io/api/apps/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // noCreate edits the settings to have Ballast create no PDBs.
@@ -19,7 +18,7 @@ func noCreate(s *policy.Settings) { s.Spec.Rules.PDB.Create = ptr.To(false) }
 func TestPDB(t *testing.T) {
 	missing := func(n string) Finding {
 		return Finding{
-			Rule:    PDBID,
+			Rule:    policy.RulePDB,
 			Field:   "spec.selector",
 			Message: n + " replicas and no PodDisruptionBudget: a node drain may evict all at once",
 			Fix:     "add a PodDisruptionBudget: {maxUnavailable: 1, selector: {matchLabels: {app: web}}}",
@@ -36,7 +35,7 @@ func TestPDB(t *testing.T) {
 			target: withSettings(newTarget(deployment(), pdb("web")), noCreate),
 		},
 		"Ballast's own PDB passes": {
-			target: withSettings(newTarget(deployment(), pdb(PDBName(KindDeployment, "web"))), noCreate),
+			target: withSettings(newTarget(deployment(), pdb(workload.PDBName(workload.KindDeployment, "web"))), noCreate),
 		},
 		"without creation and without PDB, 2 replicas fail": {
 			target: withSettings(newTarget(deployment()), noCreate),
@@ -55,10 +54,10 @@ func TestPDB(t *testing.T) {
 			target: withSettings(newTarget(deployment(replicas(ptr.To[int32](0)))), noCreate),
 		},
 		"an HPA that may scale down to 1 replica needs none": {
-			target: withSettings(newTarget(deployment(), hpa("web", KindDeployment, "web", nil, 5)), noCreate),
+			target: withSettings(newTarget(deployment(), hpa("web", workload.KindDeployment, "web", nil, 5)), noCreate),
 		},
 		"an HPA's minReplicas is the count": {
-			target: withSettings(newTarget(deployment(replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](3), 5)), noCreate),
+			target: withSettings(newTarget(deployment(replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](3), 5)), noCreate),
 			want:   []Finding{missing("3")},
 		},
 		"below the min-replicas minimum Ballast creates none": {
@@ -70,7 +69,7 @@ func TestPDB(t *testing.T) {
 				s.Spec.Selector.MatchLabels = map[string]string{"app": "db", "role": "primary"}
 			})), noCreate),
 			want: []Finding{{
-				Rule:    PDBID,
+				Rule:    policy.RulePDB,
 				Field:   "spec.selector",
 				Message: "2 replicas and no PodDisruptionBudget: a node drain may evict all at once",
 				Fix:     "add a PodDisruptionBudget: {maxUnavailable: 1, selector: {matchLabels: {app: db, role: primary}}}",
@@ -79,7 +78,7 @@ func TestPDB(t *testing.T) {
 		"without a selector the fix selects the template labels": {
 			target: withSettings(newTarget(deployment(func(d *appsv1.Deployment) { d.Spec.Selector = nil })), noCreate),
 			want: []Finding{{
-				Rule:    PDBID,
+				Rule:    policy.RulePDB,
 				Field:   "spec.selector",
 				Message: "2 replicas and no PodDisruptionBudget: a node drain may evict all at once",
 				Fix:     "add a PodDisruptionBudget: {maxUnavailable: 1, selector: {matchLabels: {app: web, tier: frontend}}}",
@@ -93,7 +92,7 @@ func TestPDB(t *testing.T) {
 	}
 }
 
-func TestWillCreatePDB(t *testing.T) {
+func TestPlannedPDB(t *testing.T) {
 	tests := map[string]struct {
 		target *Target
 		want   bool
@@ -103,22 +102,20 @@ func TestWillCreatePDB(t *testing.T) {
 		"in warn":                               {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeWarn }), want: true},
 		"in dryrun, where it is reported":       {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeDryRun }), want: true},
 		"with Ballast's own PDB, kept up to date": {
-			target: newTarget(deployment(), pdb(PDBName(KindDeployment, "web"))),
+			target: newTarget(deployment(), pdb(workload.PDBName(workload.KindDeployment, "web"))),
 			want:   true,
 		},
 		"with an HPA of minReplicas 2": {
-			target: newTarget(deployment(replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](2), 4)),
+			target: newTarget(deployment(replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](2), 4)),
 			want:   true,
 		},
 		"a DaemonSet":                 {target: newTarget(daemonSet())},
-		"an HPA":                      {target: newTarget(hpa("web", KindDeployment, "web", ptr.To[int32](2), 4))},
 		"in mode off":                 {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeOff })},
-		"without settings":            {target: withSettings(newTarget(deployment()), nil)},
 		"when the policy says not to": {target: withSettings(newTarget(deployment()), noCreate)},
 		"when the policy says to":     {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Spec.Rules.PDB.Create = ptr.To(true) }), want: true},
 		"where the pdb rule is exempted": {
 			target: withSettings(newTarget(deployment()), func(s *policy.Settings) {
-				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{PDBID}}}
+				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.RulePDB}}}
 			}),
 		},
 		"where every rule is exempted": {
@@ -128,47 +125,20 @@ func TestWillCreatePDB(t *testing.T) {
 		},
 		"where another rule is exempted": {
 			target: withSettings(newTarget(deployment()), func(s *policy.Settings) {
-				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{SpreadID}}}
+				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.RuleSpread}}}
 			}),
 			want: true,
 		},
 		"at 1 replica":                              {target: newTarget(deployment(replicas(nil)))},
 		"at 0 replicas":                             {target: newTarget(deployment(replicas(ptr.To[int32](0))))},
-		"under an HPA that may scale down to 1":     {target: newTarget(deployment(), hpa("web", KindDeployment, "web", nil, 4))},
+		"under an HPA that may scale down to 1":     {target: newTarget(deployment(), hpa("web", workload.KindDeployment, "web", nil, 4))},
 		"below the min-replicas minimum":            {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Spec.Rules.MinReplicas.Minimum = 3 })},
 		"when the team's own PDB selects the pods":  {target: newTarget(deployment(), pdb("web"))},
 		"when a PDB of the whole namespace selects": {target: newTarget(deployment(), pdb("all", func(p *policyv1.PodDisruptionBudget) { p.Spec.Selector.MatchLabels = nil }))},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, WillCreatePDB(tc.target))
-		})
-	}
-}
-
-func TestPDBName(t *testing.T) {
-	assert.Equal(t, "ballast-deployment-web", PDBName(KindDeployment, "web"))
-	assert.Equal(t, "ballast-statefulset-db.v2", PDBName(KindStatefulSet, "db.v2"))
-
-	fits := strings.Repeat("a", validation.DNS1123SubdomainMaxLength-len("ballast-deployment-"))
-	assert.Equal(t, "ballast-deployment-"+fits, PDBName(KindDeployment, fits))
-
-	// A shortened name is cut where its hash suffix starts; the cut must
-	// not leave a dot or a dash before the suffix's own dash.
-	cut := validation.DNS1123SubdomainMaxLength - pdbNameHashLen - 1 - len("ballast-deployment-")
-	for name, workload := range map[string]string{
-		"one character too long":    fits + "b",
-		"the longest name":          strings.Repeat("b", validation.DNS1123SubdomainMaxLength),
-		"a cut that ends on a dot":  strings.Repeat("c", cut-1) + "." + strings.Repeat("d", 40),
-		"a cut that ends on a dash": strings.Repeat("c", cut-1) + "-" + strings.Repeat("d", 40),
-	} {
-		t.Run(name, func(t *testing.T) {
-			got := PDBName(KindDeployment, workload)
-			assert.Empty(t, validation.IsDNS1123Subdomain(got), "%q is a DNS subdomain", got)
-			assert.True(t, strings.HasPrefix(got, "ballast-deployment-"+workload[:cut-1]), "%q keeps the start of the name", got)
-			assert.Equal(t, got, PDBName(KindDeployment, workload), "stable")
-			assert.NotEqual(t, got, PDBName(KindDeployment, workload+"x"), "unique")
-			assert.NotEqual(t, got, PDBName(KindStatefulSet, workload), "unique per kind")
+			assert.Equal(t, tc.want, workload.PlanPDB(&tc.target.Workload, tc.target.Related, tc.target.Settings).Planned)
 		})
 	}
 }

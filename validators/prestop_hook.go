@@ -3,6 +3,7 @@ package validators
 import (
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -37,10 +38,10 @@ image. The grace period must cover the sleep: see termination-grace.
 
 func preStopHookRule() Rule {
 	return Rule{
-		ID:            PreStopHookID,
+		ID:            policy.RulePreStopHook,
 		Summary:       "Containers that serve traffic have a preStop hook, so that they drain before they stop.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkPreStopHook,
 	}
 }
@@ -54,7 +55,7 @@ func checkPreStopHook(t *Target) []Finding {
 		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil || !podspec.ServesTraffic(c) {
 			continue
 		}
-		out = append(out, t.containerFinding(PreStopHookID, s, c, "lifecycle.preStop",
+		out = append(out, t.containerFinding(policy.RulePreStopHook, s, c, "lifecycle.preStop",
 			containerLabel(c.Name)+" serves traffic but has no preStop hook to drain it",
 			`add lifecycle: {preStop: {sleep: {seconds: 5}}} (exec ["sleep", "5"] before Kubernetes 1.30)`))
 	}

@@ -5,13 +5,15 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 func TestPreStopHook(t *testing.T) {
 	noHook := func(c *corev1.Container) { c.Lifecycle = nil }
 	missing := func(name string, i int) Finding {
 		return Finding{
-			Rule:      PreStopHookID,
+			Rule:      policy.RulePreStopHook,
 			Container: name,
 			Field:     "spec.template.spec.containers[" + strconv.Itoa(i) + "].lifecycle.preStop",
 			Message:   `container "` + name + `" serves traffic but has no preStop hook to drain it`,

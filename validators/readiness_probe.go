@@ -5,6 +5,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -39,10 +40,10 @@ the serving port.
 
 func readinessProbeRule() Rule {
 	return Rule{
-		ID:            ReadinessProbeID,
+		ID:            policy.RuleReadinessProbe,
 		Summary:       "Containers that serve traffic have a readinessProbe.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkReadinessProbe,
 	}
 }
@@ -60,7 +61,7 @@ func checkReadinessProbe(t *Target) []Finding {
 		if !ok {
 			continue
 		}
-		out = append(out, t.containerFinding(ReadinessProbeID, s, c, "readinessProbe",
+		out = append(out, t.containerFinding(policy.RuleReadinessProbe, s, c, "readinessProbe",
 			fmt.Sprintf("%s serves port %d but has no readinessProbe", containerLabel(c.Name), port.ContainerPort),
 			fmt.Sprintf("add readinessProbe: {httpGet: {path: /healthz, port: %d}} or tcpSocket on port %d", port.ContainerPort, port.ContainerPort)))
 	}

@@ -5,6 +5,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestReadinessProbe(t *testing.T) {
@@ -22,7 +25,7 @@ func TestReadinessProbe(t *testing.T) {
 		"a serving container without a probe fails": {
 			target: newTarget(deployment(containers(container("web", noProbe)))),
 			want: []Finding{{
-				Rule:      ReadinessProbeID,
+				Rule:      policy.RuleReadinessProbe,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].readinessProbe",
 				Message:   `container "web" serves port 8080 but has no readinessProbe`,
@@ -38,13 +41,13 @@ func TestReadinessProbe(t *testing.T) {
 				}),
 			))),
 			want: []Finding{{
-				Rule:      ReadinessProbeID,
+				Rule:      policy.RuleReadinessProbe,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].readinessProbe",
 				Message:   `container "web" serves port 8080 but has no readinessProbe`,
 				Fix:       "add readinessProbe: {httpGet: {path: /healthz, port: 8080}} or tcpSocket on port 8080",
 			}, {
-				Rule:      ReadinessProbeID,
+				Rule:      policy.RuleReadinessProbe,
 				Container: "grpc",
 				Field:     "spec.template.spec.containers[2].readinessProbe",
 				Message:   `container "grpc" serves port 9000 but has no readinessProbe`,
@@ -64,7 +67,7 @@ func TestReadinessProbe(t *testing.T) {
 				c.Ports = []corev1.ContainerPort{{Name: "metrics", ContainerPort: 9090}, {Name: "http", ContainerPort: 8081}}
 			})))),
 			want: []Finding{{
-				Rule:      ReadinessProbeID,
+				Rule:      policy.RuleReadinessProbe,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].readinessProbe",
 				Message:   `container "web" serves port 8081 but has no readinessProbe`,
@@ -85,7 +88,7 @@ func TestReadinessProbe(t *testing.T) {
 		"a DaemonSet is judged too": {
 			target: newTarget(daemonSet(func(d *appsv1.DaemonSet) { d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil })),
 			want: []Finding{{
-				Rule:      ReadinessProbeID,
+				Rule:      policy.RuleReadinessProbe,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].readinessProbe",
 				Message:   `container "web" serves port 8080 but has no readinessProbe`,
@@ -93,7 +96,7 @@ func TestReadinessProbe(t *testing.T) {
 			}},
 		},
 		"an HPA has no containers": {
-			target: newTarget(hpa("web", KindDeployment, "web", nil, 3)),
+			target: newTarget(hpa("web", workload.KindDeployment, "web", nil, 3)),
 		},
 	}
 	for name, tc := range tests {

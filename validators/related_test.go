@@ -7,12 +7,13 @@ import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestEffectiveReplicas(t *testing.T) {
-	targeting := hpa("web", KindDeployment, "web", ptr.To[int32](3), 10)
+	targeting := hpa("web", workload.KindDeployment, "web", ptr.To[int32](3), 10)
 	tests := map[string]struct {
 		target  *Target
 		want    int32
@@ -31,7 +32,7 @@ func TestEffectiveReplicas(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			n, h := EffectiveReplicas(tc.target)
+			n, h := workload.EffectiveReplicas(&tc.target.Workload, tc.target.Related.HPAs)
 			assert.Equal(t, tc.want, n)
 			assert.Same(t, tc.wantHPA, h)
 		})
@@ -40,16 +41,16 @@ func TestEffectiveReplicas(t *testing.T) {
 
 func TestTargetingHPA(t *testing.T) {
 	withAPIVersion := func(v string) *autoscalingv2.HorizontalPodAutoscaler {
-		h := hpa("web", KindDeployment, "web", nil, 3)
+		h := hpa("web", workload.KindDeployment, "web", nil, 3)
 		h.Spec.ScaleTargetRef.APIVersion = v
 		return h
 	}
 	inNamespace := func(ns string) *autoscalingv2.HorizontalPodAutoscaler {
-		h := hpa("web", KindDeployment, "web", nil, 3)
+		h := hpa("web", workload.KindDeployment, "web", nil, 3)
 		h.Namespace = ns
 		return h
 	}
-	low := hpa("low", KindDeployment, "web", ptr.To[int32](2), 5)
+	low := hpa("low", workload.KindDeployment, "web", ptr.To[int32](2), 5)
 	tests := map[string]struct {
 		target *Target
 		want   *autoscalingv2.HorizontalPodAutoscaler
@@ -60,21 +61,21 @@ func TestTargetingHPA(t *testing.T) {
 		"no apiVersion":                     {target: newTarget(deployment(), withAPIVersion("")), want: withAPIVersion("")},
 		"another group":                     {target: newTarget(deployment(), withAPIVersion("argoproj.io/v1alpha1"))},
 		"an unparsable apiVersion":          {target: newTarget(deployment(), withAPIVersion("a/b/c"))},
-		"another kind of the same name":     {target: newTarget(deployment(), hpa("web", KindStatefulSet, "web", nil, 3))},
-		"another name":                      {target: newTarget(deployment(), hpa("web", KindDeployment, "api", nil, 3))},
+		"another kind of the same name":     {target: newTarget(deployment(), hpa("web", workload.KindStatefulSet, "web", nil, 3))},
+		"another name":                      {target: newTarget(deployment(), hpa("web", workload.KindDeployment, "api", nil, 3))},
 		"another namespace":                 {target: newTarget(deployment(), inNamespace("other"))},
 		"a manifest without namespace":      {target: newTarget(deployment(), inNamespace("")), want: inNamespace("")},
-		"the lowest minReplicas of several": {target: newTarget(deployment(), hpa("high", KindDeployment, "web", ptr.To[int32](4), 8), low), want: low},
+		"the lowest minReplicas of several": {target: newTarget(deployment(), hpa("high", workload.KindDeployment, "web", ptr.To[int32](4), 8), low), want: low},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, TargetingHPA(tc.target))
+			assert.Equal(t, tc.want, workload.TargetingHPA(&tc.target.Workload, tc.target.Related.HPAs))
 		})
 	}
 }
 
 func TestSelectingPDBs(t *testing.T) {
-	own := pdb(PDBName(KindDeployment, "web"))
+	own := pdb(workload.PDBName(workload.KindDeployment, "web"))
 	all := pdb("all", func(p *policyv1.PodDisruptionBudget) { p.Spec.Selector = &metav1.LabelSelector{} })
 	none := pdb("none", func(p *policyv1.PodDisruptionBudget) { p.Spec.Selector = nil })
 	api := pdb("api", func(p *policyv1.PodDisruptionBudget) { p.Spec.Selector.MatchLabels = map[string]string{"app": "api"} })
@@ -93,55 +94,11 @@ func TestSelectingPDBs(t *testing.T) {
 			target: newTarget(deployment(), own, all, none, api, elsewhere, byExpression),
 			want:   []*policyv1.PodDisruptionBudget{own, all, byExpression},
 		},
-		"an HPA has no pods": {target: newTarget(hpa("web", KindDeployment, "web", nil, 3), own)},
+		"an HPA has no pods": {target: newTarget(hpa("web", workload.KindDeployment, "web", nil, 3), own)},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, SelectingPDBs(tc.target))
+			assert.Equal(t, tc.want, workload.SelectingPDBs(&tc.target.Workload, tc.target.Related.PDBs))
 		})
-	}
-}
-
-// TestSelectsAgreesWithAPIMachinery checks selects against the conversion
-// the disruption controller and the scheduler use.
-func TestSelectsAgreesWithAPIMachinery(t *testing.T) {
-	sets := []map[string]string{
-		nil,
-		{},
-		{"app": "web"},
-		{"app": "web", "tier": "frontend"},
-		{"app": "api", "tier": "backend"},
-		{"tier": "frontend"},
-	}
-	req := func(key string, op metav1.LabelSelectorOperator, values ...string) *metav1.LabelSelector {
-		return &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: key, Operator: op, Values: values}}}
-	}
-	selectors := map[string]*metav1.LabelSelector{
-		"nil":                      nil,
-		"empty":                    {},
-		"matchLabels":              {MatchLabels: map[string]string{"app": "web"}},
-		"two matchLabels":          {MatchLabels: map[string]string{"app": "web", "tier": "frontend"}},
-		"In":                       req("app", metav1.LabelSelectorOpIn, "web", "api"),
-		"In without values":        req("app", metav1.LabelSelectorOpIn),
-		"NotIn":                    req("app", metav1.LabelSelectorOpNotIn, "web"),
-		"NotIn without values":     req("app", metav1.LabelSelectorOpNotIn),
-		"Exists":                   req("tier", metav1.LabelSelectorOpExists),
-		"Exists with values":       req("tier", metav1.LabelSelectorOpExists, "frontend"),
-		"DoesNotExist":             req("tier", metav1.LabelSelectorOpDoesNotExist),
-		"DoesNotExist with values": req("tier", metav1.LabelSelectorOpDoesNotExist, "x"),
-		"an unknown operator":      req("app", "Near", "web"),
-		"matchLabels and expressions": {
-			MatchLabels:      map[string]string{"app": "web"},
-			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: metav1.LabelSelectorOpNotIn, Values: []string{"backend"}}},
-		},
-	}
-	for name, sel := range selectors {
-		converted, err := metav1.LabelSelectorAsSelector(sel)
-		if err != nil {
-			converted = labels.Nothing()
-		}
-		for _, set := range sets {
-			assert.Equal(t, converted.Matches(labels.Set(set)), selects(sel, set), "%s selector over %v", name, set)
-		}
 	}
 }

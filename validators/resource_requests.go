@@ -4,6 +4,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -34,10 +35,10 @@ container's observed usage.
 
 func resourceRequestsRule() Rule {
 	return Rule{
-		ID:            ResourceRequestsID,
+		ID:            policy.RuleResourceRequests,
 		Summary:       "Every container, init and sidecar containers included, requests cpu and memory.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{KindDeployment, KindStatefulSet, KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
 		Check:         checkResourceRequests,
 	}
 }
@@ -67,7 +68,7 @@ func checkResourceRequests(t *Target) []Finding {
 		default:
 			message, fix = " has no cpu or memory request", "add resources: {requests: {cpu: 100m, memory: 128Mi}}, sized from observed usage"
 		}
-		out = append(out, t.containerFinding(ResourceRequestsID, s, c, "resources.requests",
+		out = append(out, t.containerFinding(policy.RuleResourceRequests, s, c, "resources.requests",
 			containerLabel(c.Name)+message, fix))
 	}
 	return out

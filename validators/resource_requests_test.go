@@ -5,6 +5,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/ballast-dev/ballast/internal/policy"
 )
 
 // resources edits a container's resources.
@@ -27,7 +29,7 @@ func TestResourceRequests(t *testing.T) {
 	both := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m"), corev1.ResourceMemory: resource.MustParse("256Mi")}
 	noCPU := func(name, list, i string) Finding {
 		return Finding{
-			Rule:      ResourceRequestsID,
+			Rule:      policy.RuleResourceRequests,
 			Container: name,
 			Field:     "spec.template.spec." + list + "[" + i + "].resources.requests",
 			Message:   `container "` + name + `" has no cpu request`,
@@ -50,7 +52,7 @@ func TestResourceRequests(t *testing.T) {
 		"a container without resources fails once for both": {
 			target: newTarget(deployment(containers(container("web", resources(nil, nil))))),
 			want: []Finding{{
-				Rule:      ResourceRequestsID,
+				Rule:      policy.RuleResourceRequests,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].resources.requests",
 				Message:   `container "web" has no cpu or memory request`,
@@ -64,7 +66,7 @@ func TestResourceRequests(t *testing.T) {
 		"a cpu limit alone lacks memory": {
 			target: newTarget(deployment(containers(container("web", resources(nil, cpu("1")))))),
 			want: []Finding{{
-				Rule:      ResourceRequestsID,
+				Rule:      policy.RuleResourceRequests,
 				Container: "web",
 				Field:     "spec.template.spec.containers[0].resources.requests",
 				Message:   `container "web" has no memory request`,

@@ -5,6 +5,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -16,7 +17,7 @@ every replica before the new ones are ready is an outage on every deploy.
 spec.strategy.type
 spec.strategy.rollingUpdate.{maxUnavailable,maxSurge} (unset: 25% each)
 when the Deployment runs 1 or more effective replicas (see
-EffectiveReplicas).
+workload.EffectiveReplicas).
 
 **Allowed Values:**
 
@@ -37,10 +38,10 @@ strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
 
 func rollingUpdateRule() Rule {
 	return Rule{
-		ID:            RollingUpdateID,
+		ID:            policy.RuleRollingUpdate,
 		Summary:       "Deployment rollouts never stop every replica at once.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment},
+		Kinds:         []string{workload.KindDeployment},
 		Check:         checkRollingUpdate,
 	}
 }
@@ -57,14 +58,14 @@ func checkRollingUpdate(t *Target) []Finding {
 	if !ok {
 		return nil
 	}
-	n, _ := EffectiveReplicas(t)
+	n, _ := workload.EffectiveReplicas(&t.Workload, t.Related.HPAs)
 	if n == 0 {
 		return nil
 	}
 	switch d.Spec.Strategy.Type {
 	case appsv1.RecreateDeploymentStrategyType:
 		return []Finding{{
-			Rule:    RollingUpdateID,
+			Rule:    policy.RuleRollingUpdate,
 			Field:   "spec.strategy.type",
 			Message: "strategy Recreate stops every replica before the new ones start",
 			Fix:     fixRollingUpdate,
@@ -97,7 +98,7 @@ func checkRollingUpdate(t *Target) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Rule:    RollingUpdateID,
+		Rule:    policy.RuleRollingUpdate,
 		Field:   "spec.strategy.rollingUpdate",
 		Message: "rollouts may stop every replica at once (maxUnavailable " + maxUnavailable.String() + ", maxSurge " + maxSurge.String() + ")",
 		Fix:     fixRollingUpdate,

@@ -6,6 +6,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestRollingUpdate(t *testing.T) {
@@ -20,7 +23,7 @@ func TestRollingUpdate(t *testing.T) {
 	recreate := func(d *appsv1.Deployment) { d.Spec.Strategy.Type = appsv1.RecreateDeploymentStrategyType }
 	allDown := func(maxUnavailable, maxSurge string) Finding {
 		return Finding{
-			Rule:    RollingUpdateID,
+			Rule:    policy.RuleRollingUpdate,
 			Field:   "spec.strategy.rollingUpdate",
 			Message: "rollouts may stop every replica at once (maxUnavailable " + maxUnavailable + ", maxSurge " + maxSurge + ")",
 			Fix:     "set strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}",
@@ -40,7 +43,7 @@ func TestRollingUpdate(t *testing.T) {
 		"Recreate fails": {
 			target: newTarget(deployment(recreate)),
 			want: []Finding{{
-				Rule:    RollingUpdateID,
+				Rule:    policy.RuleRollingUpdate,
 				Field:   "spec.strategy.type",
 				Message: "strategy Recreate stops every replica before the new ones start",
 				Fix:     "set strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}",
@@ -49,7 +52,7 @@ func TestRollingUpdate(t *testing.T) {
 		"Recreate fails at 1 replica too": {
 			target: newTarget(deployment(recreate, replicas(nil))),
 			want: []Finding{{
-				Rule:    RollingUpdateID,
+				Rule:    policy.RuleRollingUpdate,
 				Field:   "spec.strategy.type",
 				Message: "strategy Recreate stops every replica before the new ones start",
 				Fix:     "set strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}",
@@ -85,7 +88,7 @@ func TestRollingUpdate(t *testing.T) {
 			want:   []Finding{allDown("1", "25%")},
 		},
 		"an HPA's minReplicas is the count": {
-			target: newTarget(deployment(replicas(ptr.To[int32](6)), strategy(one, two)), hpa("web", KindDeployment, "web", ptr.To[int32](2), 10)),
+			target: newTarget(deployment(replicas(ptr.To[int32](6)), strategy(one, two)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](2), 10)),
 			want:   []Finding{allDown("2", "1")},
 		},
 		"an invalid bound is left to API validation": {

@@ -1,26 +1,12 @@
 package validators
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
-
-// Kinds of object the rules apply to.
-const (
-	KindDeployment  = "Deployment"
-	KindStatefulSet = "StatefulSet"
-	KindDaemonSet   = "DaemonSet"
-	KindHPA         = "HorizontalPodAutoscaler"
-	KindPDB         = "PodDisruptionBudget"
-)
-
-// WorkloadKinds are the kinds whose pod template the rules judge.
-var WorkloadKinds = []string{KindDeployment, KindStatefulSet, KindDaemonSet}
 
 // Rule is one check with a stable, kebab-case ID.
 type Rule struct {
@@ -61,28 +47,14 @@ type Target struct {
 	// Template is the object's pod template as it will run; its Spec is nil
 	// for kinds without one (HPA, PDB).
 	Template podspec.Template
+	// Workload is the model of the object when it is a workload
+	// (Deployment, StatefulSet, DaemonSet); the zero value otherwise.
+	Workload workload.Workload
 	// Related is what is known of the object's namespace.
-	Related Related
-	// Settings is the policy resolved for the object's namespace.
+	Related workload.Related
+	// Settings is the policy resolved for the object's namespace; its Spec
+	// is defaulted (policy.SetDefaults).
 	Settings *policy.Settings
-}
-
-// Related is what the caller knows of the objects around the target, in the
-// target's namespace: from the informer cache in the webhook, from the
-// other documents in `ballast check`.
-type Related struct {
-	PDBs      []*policyv1.PodDisruptionBudget
-	HPAs      []*autoscalingv2.HorizontalPodAutoscaler
-	Workloads []Workload
-}
-
-// Workload is what the PDB rules need to know of a workload: which pods it
-// runs and how many.
-type Workload struct {
-	Kind           string
-	Name           string
-	Replicas       *int32
-	TemplateLabels map[string]string
 }
 
 // Finding is one violation of a rule.
@@ -100,21 +72,4 @@ type Finding struct {
 	Message string `json:"message"`
 	// Fix says what to write instead.
 	Fix string `json:"fix"`
-}
-
-// WorkloadOf returns what the PDB rules need to know of a Deployment,
-// StatefulSet or DaemonSet, and false for any other object. The webhook,
-// `ballast check` and `ballast audit` all build Related.Workloads with it,
-// so they judge a PodDisruptionBudget alike.
-func WorkloadOf(obj runtime.Object) (Workload, bool) {
-	switch o := obj.(type) {
-	case *appsv1.Deployment:
-		return Workload{Kind: KindDeployment, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
-	case *appsv1.StatefulSet:
-		return Workload{Kind: KindStatefulSet, Name: o.Name, Replicas: o.Spec.Replicas, TemplateLabels: o.Spec.Template.Labels}, true
-	case *appsv1.DaemonSet:
-		// Its pod count is its node count, which nothing here knows.
-		return Workload{Kind: KindDaemonSet, Name: o.Name, TemplateLabels: o.Spec.Template.Labels}, true
-	}
-	return Workload{}, false
 }

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 /*
@@ -21,7 +22,7 @@ requiredDuringSchedulingIgnoredDuringExecution[*].{topologyKey,labelSelector}
 spec.template.spec.affinity.podAntiAffinity.
 preferredDuringSchedulingIgnoredDuringExecution[*].podAffinityTerm.
 {topologyKey,labelSelector}
-when the workload runs 2 or more effective replicas (see EffectiveReplicas).
+when the workload runs 2 or more effective replicas (see workload.EffectiveReplicas).
 
 **Allowed Values:**
 
@@ -39,10 +40,10 @@ whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}]
 
 func spreadRule() Rule {
 	return Rule{
-		ID:            SpreadID,
+		ID:            policy.RuleSpread,
 		Summary:       "Workloads with 2 or more replicas spread them over nodes or zones.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{KindDeployment, KindStatefulSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
 		Check:         checkSpread,
 	}
 }
@@ -52,16 +53,16 @@ func checkSpread(t *Target) []Finding {
 	if spec == nil || t.Template.Meta == nil {
 		return nil
 	}
-	n, _ := EffectiveReplicas(t)
+	n, _ := workload.EffectiveReplicas(&t.Workload, t.Related.HPAs)
 	if n < 2 || spreads(spec, t.Template.Meta.Labels) {
 		return nil
 	}
 	return []Finding{{
-		Rule:    SpreadID,
+		Rule:    policy.RuleSpread,
 		Field:   t.Template.SpecPath.Child("topologySpreadConstraints").String(),
 		Message: fmt.Sprintf("%d replicas and no spread over nodes or zones: one node may hold them all", n),
 		Fix: "add topologySpreadConstraints: [{maxSkew: 1, topologyKey: " + corev1.LabelHostname +
-			", whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: " + flowMap(podLabels(t)) + "}}]",
+			", whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: " + flowMap(t.Workload.PodLabels()) + "}}]",
 	}}
 }
 
@@ -70,7 +71,7 @@ func checkSpread(t *Target) []Finding {
 func spreads(spec *corev1.PodSpec, lbls map[string]string) bool {
 	for i := range spec.TopologySpreadConstraints {
 		c := &spec.TopologySpreadConstraints[i]
-		if spreadKey(c.TopologyKey) && selects(c.LabelSelector, lbls) {
+		if spreadKey(c.TopologyKey) && workload.Selects(c.LabelSelector, lbls) {
 			return true
 		}
 	}
@@ -79,12 +80,12 @@ func spreads(spec *corev1.PodSpec, lbls map[string]string) bool {
 	}
 	anti := spec.Affinity.PodAntiAffinity
 	for i := range anti.RequiredDuringSchedulingIgnoredDuringExecution {
-		if term := &anti.RequiredDuringSchedulingIgnoredDuringExecution[i]; spreadKey(term.TopologyKey) && selects(term.LabelSelector, lbls) {
+		if term := &anti.RequiredDuringSchedulingIgnoredDuringExecution[i]; spreadKey(term.TopologyKey) && workload.Selects(term.LabelSelector, lbls) {
 			return true
 		}
 	}
 	for i := range anti.PreferredDuringSchedulingIgnoredDuringExecution {
-		if term := &anti.PreferredDuringSchedulingIgnoredDuringExecution[i].PodAffinityTerm; spreadKey(term.TopologyKey) && selects(term.LabelSelector, lbls) {
+		if term := &anti.PreferredDuringSchedulingIgnoredDuringExecution[i].PodAffinityTerm; spreadKey(term.TopologyKey) && workload.Selects(term.LabelSelector, lbls) {
 			return true
 		}
 	}

@@ -7,6 +7,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestSpread(t *testing.T) {
@@ -32,7 +35,7 @@ func TestSpread(t *testing.T) {
 	other := &metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}
 	unspread := func(n string) Finding {
 		return Finding{
-			Rule:    SpreadID,
+			Rule:    policy.RuleSpread,
 			Field:   "spec.template.spec.topologySpreadConstraints",
 			Message: n + " replicas and no spread over nodes or zones: one node may hold them all",
 			Fix: "add topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, " +
@@ -92,7 +95,7 @@ func TestSpread(t *testing.T) {
 			target: newTarget(deployment(none, replicas(ptr.To[int32](0)))),
 		},
 		"the minReplicas of an HPA counts": {
-			target: newTarget(deployment(none, replicas(nil)), hpa("web", KindDeployment, "web", ptr.To[int32](4), 10)),
+			target: newTarget(deployment(none, replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](4), 10)),
 			want:   []Finding{unspread("4")},
 		},
 		"a StatefulSet is judged too": {

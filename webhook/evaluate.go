@@ -13,20 +13,29 @@ import (
 
 // evaluate judges obj, the decoded object of a request for kind k, in the
 // request's namespace, and answers: it resolves the namespace's settings,
-// lists the neighbours the kind's rules read, calls the engine and renders
-// its decision.
+// lists the neighbours the kind's rules read, calls the engine, renders its
+// edits as a JSON patch against the object as sent and its decision as the
+// response.
 func (h *handler) evaluate(ctx context.Context, req *admission.Request, k *kind, obj client.Object) admission.Response {
 	s, err := h.settings(ctx, req.Namespace)
 	if err != nil {
 		return h.internalError(ctx, req, err)
 	}
-	in := engine.Input{Object: obj, Raw: req.Object.Raw, Settings: s}
-	if k.needs != 0 && s.Mode != policy.ModeOff {
-		if in.Related, err = h.related(ctx, req.Namespace, k.needs); err != nil {
+	in := engine.Input{Object: obj, Settings: s}
+	if n := k.neighbours(); n != 0 && s.Mode != policy.ModeOff {
+		if in.Related, err = h.related(ctx, req.Namespace, n); err != nil {
 			return h.internalError(ctx, req, err)
 		}
 	}
 	res := h.opts.Engine.Evaluate(in)
+	var patch []byte
+	if len(res.Edits) > 0 {
+		if patch, err = buildPatch(req.Object.Raw, res.Edits); err != nil {
+			// The raw object did not match the typed one: apply nothing
+			// rather than a patch that could rewrite what the user sent.
+			res.Skipped, res.Mutations = "cannot build patch: "+err.Error(), nil
+		}
+	}
 	d := res.Decision()
 
 	mode, decision := string(res.Mode), d.AuditAnnotations[engine.AuditDecision]
@@ -44,5 +53,5 @@ func (h *handler) evaluate(ctx context.Context, req *admission.Request, k *kind,
 			"rules", d.AuditAnnotations[engine.AuditRules], "mutations", d.AuditAnnotations[engine.AuditMutations],
 			"skipped", res.Skipped)
 	}
-	return render(&d, res.Patch)
+	return render(&d, patch)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime/debug"
-	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -34,10 +33,6 @@ const AuditError = "error"
 
 // internalWarningPrefix starts the warning of a request admitted unchecked.
 const internalWarningPrefix = "ballast: internal error, request admitted unchecked: "
-
-// maxWarningLength keeps a warning whole after the API server's truncation
-// (about 256 characters).
-const maxWarningLength = 240
 
 // errPolicyNotLoaded is the internal error of a request that arrives
 // before any policy has loaded.
@@ -88,9 +83,9 @@ func (h *handler) internalError(ctx context.Context, req *admission.Request, err
 	if onError == policy.InternalErrorDeny {
 		resp = admission.Errored(http.StatusInternalServerError, fmt.Errorf("ballast: internal error: %w", err))
 	} else {
-		resp = admission.Allowed("").WithWarnings(clip(internalWarningPrefix + err.Error()))
+		resp = admission.Allowed("").WithWarnings(engine.ClipWarning(internalWarningPrefix + err.Error()))
 	}
-	resp.AuditAnnotations = map[string]string{engine.AuditDecision: DecisionError, AuditError: clip(err.Error())}
+	resp.AuditAnnotations = map[string]string{engine.AuditDecision: DecisionError, AuditError: engine.ClipWarning(err.Error())}
 	return resp
 }
 
@@ -119,17 +114,4 @@ func (h *handler) skipped(req *admission.Request) admission.Response {
 	resp := admission.Allowed("")
 	resp.AuditAnnotations = map[string]string{engine.AuditDecision: engine.DecisionSkipped}
 	return resp
-}
-
-// clip shortens a warning to maxWarningLength bytes, cutting between
-// runes.
-func clip(w string) string {
-	if len(w) <= maxWarningLength {
-		return w
-	}
-	cut := maxWarningLength - len("...")
-	for cut > 0 && !utf8.RuneStart(w[cut]) {
-		cut--
-	}
-	return w[:cut] + "..."
 }

@@ -9,6 +9,8 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // resourceOther is the resource label of requests for a kind no path
@@ -28,8 +30,22 @@ type kind struct {
 	// that changes it from one that changes only metadata; nil for kinds
 	// that are not validated.
 	spec func(client.Object) any
-	// needs says which neighbours the rules for the kind read.
-	needs needs
+	// model is the kind in the workload model, which says which neighbours
+	// its rules read; nil for Namespaces.
+	model *workload.Kind
+}
+
+// served returns the kind named name of the workload model, served on
+// path.
+func served(name, path string, spec func(client.Object) any) kind {
+	m, ok := workload.Named(name)
+	if !ok {
+		panic("webhook: the workload model has no kind " + name)
+	}
+	return kind{
+		gvk:  metav1.GroupVersionKind{Group: m.GVK.Group, Version: m.GVK.Version, Kind: m.GVK.Kind},
+		path: path, resource: m.Resource, newObject: m.NewObject, spec: spec, model: m,
+	}
 }
 
 // kinds lists every kind Ballast serves, with the path that serves it. The
@@ -38,50 +54,25 @@ type kind struct {
 // versions first), so a request in any other version is a
 // misconfiguration, answered with an error rather than misread.
 var kinds = []kind{
-	{
-		gvk:  metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
-		path: MutatePodsPath, resource: "pods",
-		newObject: func() client.Object { return &corev1.Pod{} },
-	},
-	{
-		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"},
-		path: ValidateWorkloadsPath, resource: "deployments",
-		newObject: func() client.Object { return &appsv1.Deployment{} },
-		spec:      func(o client.Object) any { return &o.(*appsv1.Deployment).Spec },
-		needs:     needPDBs | needHPAs,
-	},
-	{
-		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"},
-		path: ValidateWorkloadsPath, resource: "statefulsets",
-		newObject: func() client.Object { return &appsv1.StatefulSet{} },
-		spec:      func(o client.Object) any { return &o.(*appsv1.StatefulSet).Spec },
-		needs:     needPDBs | needHPAs,
-	},
-	{
-		gvk:  metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "DaemonSet"},
-		path: ValidateWorkloadsPath, resource: "daemonsets",
-		newObject: func() client.Object { return &appsv1.DaemonSet{} },
-		spec:      func(o client.Object) any { return &o.(*appsv1.DaemonSet).Spec },
-		needs:     needPDBs | needHPAs,
-	},
-	{
-		gvk:  metav1.GroupVersionKind{Group: "autoscaling", Version: "v2", Kind: "HorizontalPodAutoscaler"},
-		path: ValidateWorkloadsPath, resource: "horizontalpodautoscalers",
-		newObject: func() client.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
-		spec:      func(o client.Object) any { return &o.(*autoscalingv2.HorizontalPodAutoscaler).Spec },
-	},
-	{
-		gvk:  metav1.GroupVersionKind{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
-		path: ValidateWorkloadsPath, resource: "poddisruptionbudgets",
-		newObject: func() client.Object { return &policyv1.PodDisruptionBudget{} },
-		spec:      func(o client.Object) any { return &o.(*policyv1.PodDisruptionBudget).Spec },
-		needs:     needWorkloads | needHPAs,
-	},
+	served(workload.KindPod, MutatePodsPath, nil),
+	served(workload.KindDeployment, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.Deployment).Spec }),
+	served(workload.KindStatefulSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.StatefulSet).Spec }),
+	served(workload.KindDaemonSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.DaemonSet).Spec }),
+	served(workload.KindHPA, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*autoscalingv2.HorizontalPodAutoscaler).Spec }),
+	served(workload.KindPDB, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*policyv1.PodDisruptionBudget).Spec }),
 	{
 		gvk:  metav1.GroupVersionKind{Version: "v1", Kind: "Namespace"},
 		path: ValidateNamespacesPath, resource: "namespaces",
 		newObject: func() client.Object { return &corev1.Namespace{} },
 	},
+}
+
+// neighbours returns the neighbours the rules for k read.
+func (k *kind) neighbours() workload.Neighbours {
+	if k.model == nil {
+		return 0
+	}
+	return k.model.Neighbours
 }
 
 // lookupKind returns the kind of gvk if path serves it.

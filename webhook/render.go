@@ -13,8 +13,9 @@ import (
 //
 //   - denied: HTTP 403 with reason Forbidden and the message listing every
 //     violation with its fix, as admission.Denied answers;
-//   - allowed: with patch, the engine's RFC 6902 JSON patch against the
-//     object as sent, when there is one (a Pod in warn or enforce).
+//   - allowed: with patch, the RFC 6902 JSON patch of the engine's edits
+//     against the object as sent, when there is one (a Pod in warn or
+//     enforce).
 //
 // Either carries the decision's warnings and its audit annotations.
 func render(d *engine.Decision, patch []byte) admission.Response {
@@ -25,8 +26,8 @@ func render(d *engine.Decision, patch []byte) admission.Response {
 		resp = admission.Denied(d.DenyMessage)
 	}
 	if len(patch) > 0 {
-		// Set directly, not through Response.Patches: the bytes are the
-		// engine's own patch and need no second encoding.
+		// Set directly, not through Response.Patches: the bytes are a
+		// finished patch and need no second encoding.
 		resp.Patch = patch
 		resp.PatchType = ptr.To(admissionv1.PatchTypeJSONPatch)
 	}

@@ -21,7 +21,6 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -92,9 +91,9 @@ func checkoutPDB(namespace string) *policyv1.PodDisruptionBudget {
 
 // The rules the legacy Deployment breaks, by default action.
 var (
-	legacyDenials  = []string{validators.MinReplicasID, validators.ResourceRequestsID}
-	legacyWarnings = []string{validators.LivenessProbeID, validators.MemoryLimitID, validators.RollingUpdateID, validators.ImageTagID}
-	legacyInjected = []string{validators.PreStopHookID, validators.ReadinessProbeID}
+	legacyDenials  = []string{policy.RuleMinReplicas, policy.RuleResourceRequests}
+	legacyWarnings = []string{policy.RuleLivenessProbe, policy.RuleMemoryLimit, policy.RuleRollingUpdate, policy.RuleImageTag}
+	legacyInjected = []string{policy.RulePreStopHook, policy.RuleReadinessProbe}
 )
 
 func TestValidateWorkloadsAnswersPerMode(t *testing.T) {
@@ -115,8 +114,8 @@ func TestValidateWorkloadsAnswersPerMode(t *testing.T) {
 		"in warn the request is admitted with a warning per violation and per pod default": {
 			namespace: nsWarn, allowed: true, decision: engine.DecisionAllowed,
 			warned: concat(
-				prefixes([]string{validators.MinReplicasID, validators.LivenessProbeID, validators.ResourceRequestsID,
-					validators.MemoryLimitID, validators.RollingUpdateID, validators.ImageTagID}, ": "),
+				prefixes([]string{policy.RuleMinReplicas, policy.RuleLivenessProbe, policy.RuleResourceRequests,
+					policy.RuleMemoryLimit, policy.RuleRollingUpdate, policy.RuleImageTag}, ": "),
 				prefixes(legacyInjected, ": pods get "),
 			),
 		},
@@ -175,7 +174,7 @@ func TestValidateWorkloadsAnswersPerMode(t *testing.T) {
 			assert.Equal(t, tc.decision, resp.AuditAnnotations[engine.AuditDecision])
 			assert.NotEmpty(t, resp.AuditAnnotations[engine.AuditMode])
 			if len(tc.warned) > 0 {
-				assert.Contains(t, resp.AuditAnnotations[engine.AuditRules], validators.ImageTagID+"=warn")
+				assert.Contains(t, resp.AuditAnnotations[engine.AuditRules], policy.RuleImageTag+"=warn")
 			}
 		})
 	}
@@ -316,10 +315,10 @@ func TestValidateWorkloadsJudgesEveryKind(t *testing.T) {
 		obj      any
 		rule     string
 	}{
-		"a StatefulSet with one replica":                         {statefulSetGVK, "statefulsets", statefulSet, validators.MinReplicasID},
-		"a DaemonSet without resource requests":                  {daemonSetGVK, "daemonsets", daemonSet, validators.ResourceRequestsID},
-		"an HPA that may scale down to one replica":              {hpaGVK, "horizontalpodautoscalers", hpa, validators.HPAMinReplicasID},
-		"a PDB that allows no disruption of the cached workload": {pdbGVK, "poddisruptionbudgets", blocking, validators.PDBAllowsDisruptionID},
+		"a StatefulSet with one replica":                         {statefulSetGVK, "statefulsets", statefulSet, policy.RuleMinReplicas},
+		"a DaemonSet without resource requests":                  {daemonSetGVK, "daemonsets", daemonSet, policy.RuleResourceRequests},
+		"an HPA that may scale down to one replica":              {hpaGVK, "horizontalpodautoscalers", hpa, policy.RuleHPAMinReplicas},
+		"a PDB that allows no disruption of the cached workload": {pdbGVK, "poddisruptionbudgets", blocking, policy.RulePDBAllowsDisruption},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/validators"
 )
 
@@ -61,17 +62,17 @@ type objectKind struct {
 var (
 	namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), "namespaces",
 		func() client.ObjectList { return &corev1.NamespaceList{} }}
-	pdbKind = objectKind{policyv1.SchemeGroupVersion.WithKind(validators.KindPDB), "poddisruptionbudgets.policy",
+	pdbKind = objectKind{policyv1.SchemeGroupVersion.WithKind(workload.KindPDB), "poddisruptionbudgets.policy",
 		func() client.ObjectList { return &policyv1.PodDisruptionBudgetList{} }}
-	hpaKind = objectKind{autoscalingv2.SchemeGroupVersion.WithKind(validators.KindHPA), "horizontalpodautoscalers.autoscaling",
+	hpaKind = objectKind{autoscalingv2.SchemeGroupVersion.WithKind(workload.KindHPA), "horizontalpodautoscalers.autoscaling",
 		func() client.ObjectList { return &autoscalingv2.HorizontalPodAutoscalerList{} }}
-	deploymentKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindDeployment), "deployments.apps",
+	deploymentKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindDeployment), "deployments.apps",
 		func() client.ObjectList { return &appsv1.DeploymentList{} }}
-	statefulSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindStatefulSet), "statefulsets.apps",
+	statefulSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindStatefulSet), "statefulsets.apps",
 		func() client.ObjectList { return &appsv1.StatefulSetList{} }}
-	daemonSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(validators.KindDaemonSet), "daemonsets.apps",
+	daemonSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindDaemonSet), "daemonsets.apps",
 		func() client.ObjectList { return &appsv1.DaemonSetList{} }}
-	podKind = objectKind{corev1.SchemeGroupVersion.WithKind(engine.KindPod), "pods",
+	podKind = objectKind{corev1.SchemeGroupVersion.WithKind(workload.KindPod), "pods",
 		func() client.ObjectList { return &corev1.PodList{} }}
 )
 
@@ -103,7 +104,7 @@ type space struct {
 	// Deployments and StatefulSets (Workloads) and HPAs for PDBs.
 	pdbs      []*policyv1.PodDisruptionBudget
 	hpas      []*autoscalingv2.HorizontalPodAutoscaler
-	workloads []validators.Workload
+	workloads []workload.Workload
 	// warned are the objects with findings in a warn namespace.
 	warned []warnedObject
 }
@@ -140,10 +141,10 @@ func (a *auditor) run(ctx context.Context) error {
 			continue
 		}
 		for _, hpa := range s.hpas {
-			a.evaluate(s, &hpaKind, hpa, validators.Related{})
+			a.evaluate(s, &hpaKind, hpa, workload.Related{})
 		}
 		for _, pdb := range s.pdbs {
-			a.evaluate(s, &pdbKind, pdb, validators.Related{Workloads: s.workloads, HPAs: s.hpas})
+			a.evaluate(s, &pdbKind, pdb, workload.Related{Workloads: s.workloads, HPAs: s.hpas})
 		}
 	}
 	return nil
@@ -212,8 +213,8 @@ const notServed = "not sent to the webhook"
 
 // workloadNeighbours are what the webhook reads for a workload: the PDBs
 // and HPAs of its namespace, all listed before the first workload.
-func (s *space) workloadNeighbours() validators.Related {
-	return validators.Related{PDBs: s.pdbs, HPAs: s.hpas}
+func (s *space) workloadNeighbours() workload.Related {
+	return workload.Related{PDBs: s.pdbs, HPAs: s.hpas}
 }
 
 // evaluating reports whether the namespace's objects are judged.
@@ -300,7 +301,7 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		s.hpas = append(s.hpas, o)
 	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet:
-		w, _ := validators.WorkloadOf(o)
+		w, _ := workload.Of(o)
 		s.workloads = append(s.workloads, w)
 		a.evaluate(s, k, o.(client.Object), s.workloadNeighbours())
 	case *corev1.Pod:
@@ -310,17 +311,17 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 
 // evaluate judges a workload, HPA or PDB of s with its neighbours rel, as
 // the webhook would on its next update.
-func (a *auditor) evaluate(s *space, k *objectKind, obj client.Object, rel validators.Related) {
+func (a *auditor) evaluate(s *space, k *objectKind, obj client.Object, rel workload.Related) {
 	res := a.opts.Engine.Evaluate(engine.Input{Object: obj, Settings: s.settings, Related: rel})
 	o := check.NewObject(k.gvk.GroupVersion().String(), res)
 	o.Source = Source
 	s.report.Objects = append(s.report.Objects, o)
 	for _, m := range res.Mutations {
-		// The engine describes actions outside the object, the PDB the
-		// reconciler creates, as mutations without a JSON pointer.
-		if m.Pointer == "" && m.Rule == validators.PDBID {
+		// The engine describes the PDB the reconciler creates as a mutation
+		// that creates an object.
+		if m.Creates == workload.KindPDB {
 			s.report.PlannedPDBs = append(s.report.PlannedPDBs, PlannedPDB{
-				Name: validators.PDBName(res.Kind, res.Name), Kind: res.Kind, Workload: res.Name, Message: m.Message,
+				Name: workload.PDBName(res.Kind, res.Name), Kind: res.Kind, Workload: res.Name, Message: m.Message,
 			})
 		}
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // Report is the outcome of an audit. Its JSON form is a public contract,
@@ -171,11 +171,11 @@ func actionRank(a policy.Action) int {
 
 // kindRank orders objects as the report lists them.
 var kindRank = map[string]int{
-	validators.KindDeployment:  0,
-	validators.KindStatefulSet: 1,
-	validators.KindDaemonSet:   2,
-	validators.KindHPA:         3,
-	validators.KindPDB:         4,
+	workload.KindDeployment:  0,
+	workload.KindStatefulSet: 1,
+	workload.KindDaemonSet:   2,
+	workload.KindHPA:         3,
+	workload.KindPDB:         4,
 }
 
 // sortObjects orders objects by kind, then name.

@@ -5,16 +5,14 @@ import (
 	"io"
 	"time"
 
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // DefaultNamespace is the namespace of objects that set none, when
@@ -104,7 +102,7 @@ type checker struct {
 	objects    []runtime.Object
 	namespaces []string
 	labels     map[string]map[string]string // of Namespace documents, by name
-	related    map[string]*validators.Related
+	related    map[string]*workload.Related
 	settings   map[string]*policy.Settings
 }
 
@@ -117,7 +115,7 @@ func newChecker(opts Options, docs []manifest.Document) *checker {
 		objects:    make([]runtime.Object, len(docs)),
 		namespaces: make([]string, len(docs)),
 		labels:     map[string]map[string]string{},
-		related:    map[string]*validators.Related{},
+		related:    map[string]*workload.Related{},
 		settings:   map[string]*policy.Settings{},
 	}
 	if c.engine == nil {
@@ -164,19 +162,10 @@ func (c *checker) namespaceOf(d manifest.Document) string {
 func (c *checker) relate(ns, kind string, obj runtime.Object) {
 	rel := c.related[ns]
 	if rel == nil {
-		rel = &validators.Related{}
+		rel = &workload.Related{}
 		c.related[ns] = rel
 	}
-	switch o := obj.(type) {
-	case *policyv1.PodDisruptionBudget:
-		rel.PDBs = append(rel.PDBs, o)
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		rel.HPAs = append(rel.HPAs, o)
-	default:
-		if w, ok := validators.WorkloadOf(obj); ok {
-			rel.Workloads = append(rel.Workloads, w)
-		}
-	}
+	rel.Add(obj)
 }
 
 // settingsOf returns the settings of namespace ns, with the mode replaced.

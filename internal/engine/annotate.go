@@ -2,30 +2,39 @@ package engine
 
 import (
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
-	"github.com/ballast-dev/ballast/validators"
 )
 
-// pdbMutator names, in Change.Mutator, the PodDisruptionBudget that the
-// PDB reconciler creates for a workload.
-const pdbMutator = "pdb-reconciler"
+// The Change.Mutator of the changes the engine makes itself.
+const (
+	// pdbMutator names the PodDisruptionBudget that the PDB reconciler
+	// creates for a workload.
+	pdbMutator = "pdb-reconciler"
+	// injectedMutator names the ballast.dev/injected annotation.
+	injectedMutator = "injected-annotation"
+)
 
-// injectedAnnotation returns the change that records the mutations in the
-// ballast.dev/injected annotation: a comma-separated list of
-// mutator/container items (mutator alone for pod-level changes), appended
-// to what the annotation already holds.
-func injectedAnnotation(pod *corev1.Pod, changes []mutators.Change) mutators.Change {
+// recordInjected records the mutations in the ballast.dev/injected
+// annotation of pod, the mutated copy, and returns the edit that does the
+// same to the Pod as sent: a comma-separated list of mutator/container
+// items (mutator alone for pod-level changes), appended to what the
+// annotation already holds.
+func recordInjected(pod *corev1.Pod, changes []mutators.Change) mutators.Change {
 	value := mutationList(changes)
 	if prev := pod.Annotations[policy.InjectedAnnotation]; prev != "" {
 		value = prev + "," + value
 	}
+	if pod.Annotations == nil {
+		pod.Annotations = map[string]string{}
+	}
+	pod.Annotations[policy.InjectedAnnotation] = value
 	p := podspec.NewPath("metadata", "annotations").Key(policy.InjectedAnnotation)
 	return mutators.Change{
-		Mutator: "injected-annotation",
+		Mutator: injectedMutator,
 		Field:   p.String(),
 		Message: "records the injected defaults",
 		Pointer: p.Pointer(),
@@ -33,18 +42,14 @@ func injectedAnnotation(pod *corev1.Pod, changes []mutators.Change) mutators.Cha
 	}
 }
 
-// plannedPDB describes the PodDisruptionBudget the reconciler creates for
-// a workload.
-func plannedPDB(t *validators.Target) mutators.Change {
-	maxUnavailable := intstr.FromInt32(1)
-	if mu := t.Settings.Spec.Rules.PDB.MaxUnavailable; mu != nil {
-		maxUnavailable = *mu
-	}
-	name := validators.PDBName(t.Kind, t.Name)
+// plannedPDB describes the PodDisruptionBudget the reconciler keeps for a
+// workload.
+func plannedPDB(plan workload.PDBPlan) mutators.Change {
 	return mutators.Change{
-		Rule:    validators.PDBID,
+		Rule:    policy.RulePDB,
 		Mutator: pdbMutator,
-		Field:   "PodDisruptionBudget " + name,
-		Message: "PodDisruptionBudget " + name + " (maxUnavailable " + maxUnavailable.String() + ")",
+		Field:   workload.KindPDB + " " + plan.Name,
+		Message: workload.KindPDB + " " + plan.Name + " (maxUnavailable " + plan.MaxUnavailable.String() + ")",
+		Creates: workload.KindPDB,
 	}
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"encoding/json"
 	"testing"
 
 	policyv1 "k8s.io/api/policy/v1"
@@ -10,24 +9,20 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // BenchmarkEvaluatePod measures one Pod mutation: two serving containers
-// that each get a preStop sleep and a readiness probe, and the patch.
+// that each get a preStop sleep and a readiness probe, and the edits.
 func BenchmarkEvaluatePod(b *testing.B) {
 	e := Default()
 	s := settings(b, policy.ModeEnforce)
 	pod := replicaSetPod(webContainer("app"), webContainer("proxy"))
-	raw, err := json.Marshal(pod)
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.ReportAllocs()
 	for b.Loop() {
-		res := e.Evaluate(Input{Object: pod, Raw: raw, Settings: s})
-		if res.Patch == nil {
-			b.Fatal("no patch")
+		res := e.Evaluate(Input{Object: pod, Settings: s})
+		if res.Edits == nil {
+			b.Fatal("no edits")
 		}
 	}
 }
@@ -38,7 +33,7 @@ func BenchmarkEvaluateDeployment(b *testing.B) {
 	e := Default()
 	s := settings(b, policy.ModeEnforce)
 	d := deployment(ptr.To[int32](3), compliant(webContainer("app")), webContainer("proxy"))
-	related := validators.Related{PDBs: []*policyv1.PodDisruptionBudget{{
+	related := workload.Related{PDBs: []*policyv1.PodDisruptionBudget{{
 		ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: "shop"},
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MaxUnavailable: ptr.To(intstr.FromInt32(1)),

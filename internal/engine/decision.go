@@ -3,8 +3,10 @@ package engine
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
@@ -122,7 +124,7 @@ func (r Result) warnings(denied bool) []string {
 			out = append(out, f.Rule+": "+f.Message)
 		}
 	}
-	if !denied && r.Kind != KindPod {
+	if !denied && r.Kind != workload.KindPod {
 		out = append(out, mutationWarnings(r.Mutations, r.Mode == policy.ModeDryRun)...)
 	}
 	for _, e := range r.Expired {
@@ -138,11 +140,11 @@ func (r Result) warnings(denied bool) []string {
 // mutationWarnings tells the person who applied a workload what its pods
 // will receive: one warning per distinct mutation, naming its containers.
 func mutationWarnings(changes []mutators.Change, dryRun bool) []string {
-	type key struct{ rule, message string }
+	type key struct{ rule, message, creates string }
 	var order []key
 	containers := map[key][]string{}
 	for _, c := range changes {
-		k := key{c.Rule, c.Message}
+		k := key{c.Rule, c.Message, c.Creates}
 		if _, seen := containers[k]; !seen {
 			order = append(order, k)
 		}
@@ -158,7 +160,7 @@ func mutationWarnings(changes []mutators.Change, dryRun bool) []string {
 		if dryRun {
 			verb = "would set "
 		}
-		if strings.HasPrefix(k.message, "PodDisruptionBudget ") {
+		if k.creates != "" {
 			verb = "Ballast creates "
 			if dryRun {
 				verb = "would create "
@@ -173,17 +175,31 @@ func mutationWarnings(changes []mutators.Change, dryRun bool) []string {
 	return out
 }
 
+// clipWarnings keeps at most maxWarnings warnings, the last saying how
+// many more there are, and clips each with ClipWarning.
 func clipWarnings(ws []string) []string {
 	if len(ws) > maxWarnings {
 		more := len(ws) - (maxWarnings - 1)
 		ws = append(ws[:maxWarnings-1], fmt.Sprintf("ballast: %d more warnings; run `ballast check` for all of them", more))
 	}
 	for i, w := range ws {
-		if len(w) > maxWarningLength {
-			ws[i] = w[:maxWarningLength-3] + "..."
-		}
+		ws[i] = ClipWarning(w)
 	}
 	return ws
+}
+
+// ClipWarning shortens an admission warning to maxWarningLength bytes,
+// ending in "...", cutting between runes, so that it stays whole after the
+// API server's truncation. Every warning Ballast sends goes through it.
+func ClipWarning(w string) string {
+	if len(w) <= maxWarningLength {
+		return w
+	}
+	cut := maxWarningLength - len("...")
+	for cut > 0 && !utf8.RuneStart(w[cut]) {
+		cut--
+	}
+	return w[:cut] + "..."
 }
 
 // firedRules lists rule=action for each rule with findings, once each.

@@ -7,22 +7,17 @@ import (
 	"regexp"
 	"slices"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
-
-// KindPod is the kind of the objects the engine mutates.
-const KindPod = "Pod"
 
 // mirrorPodAnnotation marks the API server's copy of a static pod.
 const mirrorPodAnnotation = "kubernetes.io/config.mirror"
@@ -109,24 +104,20 @@ func (e *Engine) Evaluate(in Input) Result {
 		return res
 	}
 
-	switch res.Kind {
-	case KindPod:
-		e.evaluatePod(in, s, &res)
-	case validators.KindDeployment, validators.KindStatefulSet, validators.KindDaemonSet:
-		e.evaluateWorkload(in, s, &res)
-	case validators.KindHPA, validators.KindPDB:
-		res.Findings = e.check(&validators.Target{
-			Kind: res.Kind, Namespace: res.Namespace, Name: res.Name,
-			Object: in.Object, Related: in.Related, Settings: s,
-		})
-	default:
+	k, ok := workload.KindOf(in.Object)
+	switch {
+	case !ok:
 		res.Skipped = fmt.Sprintf("kind %s is not evaluated", res.Kind)
+	case k.Name == workload.KindPod:
+		e.evaluatePod(in, s, &res)
+	default:
+		e.evaluate(k, in, s, &res)
 	}
 	return res
 }
 
 // evaluatePod applies the pod defaults to a Pod created by a long-running
-// controller and, unless in dryrun, builds the patch.
+// controller and, unless in dryrun, lists the edits that apply them.
 func (e *Engine) evaluatePod(in Input, s *policy.Settings, res *Result) {
 	pod := in.Object.(*corev1.Pod)
 	if reason := podSkipReason(pod, s.Spec.PodDefaults.OwnerKinds); reason != "" {
@@ -134,37 +125,40 @@ func (e *Engine) evaluatePod(in Input, s *policy.Settings, res *Result) {
 		return
 	}
 	mutated := pod.DeepCopy()
-	tmpl, _ := podspec.Extract(mutated)
+	res.Object = mutated
+	tmpl, _ := workload.TemplateOf(mutated)
 	res.Mutations = e.mutate(tmpl, s)
 	if len(res.Mutations) == 0 || s.Mode == policy.ModeDryRun {
 		return
 	}
-	changes := append(slices.Clip(res.Mutations), injectedAnnotation(pod, res.Mutations))
-	patch, err := buildPatch(in.Raw, in.Object, changes)
-	if err != nil {
-		// The raw object did not match the typed one: apply nothing rather
-		// than a patch that could rewrite what the user sent.
-		res.Skipped = "cannot build patch: " + err.Error()
-		res.Mutations = nil
-		return
-	}
-	res.Patch = patch
+	res.Edits = append(slices.Clip(res.Mutations), recordInjected(mutated, res.Mutations))
 }
 
-// evaluateWorkload judges a workload as it will run: its pod template with
-// the defaults its pods will receive.
-func (e *Engine) evaluateWorkload(in Input, s *policy.Settings, res *Result) {
-	mutated := in.Object.DeepCopyObject()
-	tmpl, _ := podspec.Extract(mutated)
-	if slices.Contains(ownerKinds(s.Spec.PodDefaults.OwnerKinds), podOwnerKind(res.Kind)) {
-		res.Mutations = e.mutate(tmpl, s)
+// evaluate judges a workload as it will run, its pod template with the
+// defaults its pods will receive, or an HPA or a PodDisruptionBudget as it
+// is, among the neighbours its kind reads.
+func (e *Engine) evaluate(k *workload.Kind, in Input, s *policy.Settings, res *Result) {
+	// Only a pod template is edited: the other kinds are judged as they are.
+	mutated := in.Object
+	if k.HasTemplate() {
+		mutated = in.Object.DeepCopyObject()
 	}
+	res.Object = mutated
 	t := &validators.Target{
 		Kind: res.Kind, Namespace: res.Namespace, Name: res.Name,
-		Object: mutated, Template: tmpl, Related: in.Related, Settings: s,
+		Object: mutated, Related: in.Related.For(k), Settings: s,
 	}
-	if validators.WillCreatePDB(t) {
-		res.Mutations = append(res.Mutations, plannedPDB(t))
+	if tmpl, ok := k.Template(mutated); ok {
+		t.Template = tmpl
+		if slices.Contains(s.Spec.PodDefaults.OwnerKinds, k.PodOwner) {
+			res.Mutations = e.mutate(tmpl, s)
+		}
+	}
+	if w, ok := workload.Of(mutated); ok {
+		t.Workload = w
+		if plan := workload.PlanPDB(&t.Workload, t.Related, s); plan.Planned {
+			res.Mutations = append(res.Mutations, plannedPDB(plan))
+		}
 	}
 	res.Findings = e.check(t)
 }
@@ -172,7 +166,7 @@ func (e *Engine) evaluateWorkload(in Input, s *policy.Settings, res *Result) {
 // mutate applies every mutator whose rule is not exempted.
 func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Change {
 	spec := s.Spec
-	if _, exempt := s.Exempted(validators.TerminationGraceID); exempt {
+	if _, exempt := s.Exempted(policy.RuleTerminationGrace); exempt {
 		// The preStop mutator injects a sleep longer than the pod's grace
 		// period only when the grace default will raise the period; tell
 		// it that the exemption keeps the period as it is, or the API
@@ -212,8 +206,8 @@ func (e *Engine) check(t *validators.Target) []validators.Finding {
 }
 
 // podSkipReason says why a Pod gets no defaults, or "" when it does: only
-// Pods controlled by a long-running controller do.
-func podSkipReason(pod *corev1.Pod, kinds []string) string {
+// Pods controlled by a controller of one of the owner kinds do.
+func podSkipReason(pod *corev1.Pod, ownerKinds []string) string {
 	if _, mirror := pod.Annotations[mirrorPodAnnotation]; mirror {
 		return "mirror pod of a static pod"
 	}
@@ -221,7 +215,7 @@ func podSkipReason(pod *corev1.Pod, kinds []string) string {
 		if ref.Controller == nil || !*ref.Controller {
 			continue
 		}
-		if slices.Contains(ownerKinds(kinds), ref.Kind) {
+		if slices.Contains(ownerKinds, ref.Kind) {
 			return ""
 		}
 		return fmt.Sprintf("controlled by a %s, not a long-running controller", ref.Kind)
@@ -229,39 +223,14 @@ func podSkipReason(pod *corev1.Pod, kinds []string) string {
 	return "bare pod without a controller"
 }
 
-// ownerKinds returns kinds, or the policy's default owner kinds when a spec
-// that was never defaulted names none.
-func ownerKinds(kinds []string) []string {
-	if len(kinds) == 0 {
-		return policy.DefaultOwnerKinds()
-	}
-	return kinds
-}
-
-// podOwnerKind is the kind of the controller that creates a workload's Pods.
-func podOwnerKind(workloadKind string) string {
-	if workloadKind == validators.KindDeployment {
-		return "ReplicaSet"
-	}
-	return workloadKind
-}
-
+// kindOf names the kind of obj: from the kinds table, else its TypeMeta,
+// else its Go type, for the message that says it is not evaluated.
 func kindOf(obj runtime.Object) string {
-	switch obj.(type) {
-	case *corev1.Pod:
-		return KindPod
-	case *appsv1.Deployment:
-		return validators.KindDeployment
-	case *appsv1.StatefulSet:
-		return validators.KindStatefulSet
-	case *appsv1.DaemonSet:
-		return validators.KindDaemonSet
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		return validators.KindHPA
-	case *policyv1.PodDisruptionBudget:
-		return validators.KindPDB
-	case nil:
+	if obj == nil {
 		return ""
+	}
+	if k, ok := workload.KindOf(obj); ok {
+		return k.Name
 	}
 	if gvk := obj.GetObjectKind().GroupVersionKind(); gvk.Kind != "" {
 		return gvk.Kind

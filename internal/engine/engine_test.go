@@ -1,9 +1,10 @@
 package engine
 
 import (
-	"encoding/json"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
@@ -78,21 +80,21 @@ func TestEvaluatePod(t *testing.T) {
 		settings      *policy.Settings
 		wantSkipped   string
 		wantMutators  []string
-		wantPatch     bool
+		wantEdits     bool
 		wantInjection string
 	}{
 		"a ReplicaSet pod in enforce gets every default and a patch": {
 			pod:           replicaSetPod(webContainer("app")),
 			settings:      settings(t, policy.ModeEnforce),
 			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
-			wantPatch:     true,
+			wantEdits:     true,
 			wantInjection: "prestop-sleep/app,readiness-probe/app",
 		},
 		"warn mode applies the defaults too": {
 			pod:           replicaSetPod(webContainer("app")),
 			settings:      settings(t, policy.ModeWarn),
 			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
-			wantPatch:     true,
+			wantEdits:     true,
 			wantInjection: "prestop-sleep/app,readiness-probe/app",
 		},
 		"dryrun reports the defaults but patches nothing": {
@@ -109,7 +111,7 @@ func TestEvaluatePod(t *testing.T) {
 			pod:           replicaSetPod(webContainer("app")),
 			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "legacy", Rules: []string{"readiness-probe"}}),
 			wantMutators:  []string{"prestop-sleep"},
-			wantPatch:     true,
+			wantEdits:     true,
 			wantInjection: "prestop-sleep/app",
 		},
 		"exempting termination-grace keeps a sleep from outgrowing the pod's period": {
@@ -120,7 +122,7 @@ func TestEvaluatePod(t *testing.T) {
 			}(),
 			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "fast-exit", Rules: []string{"termination-grace"}}),
 			wantMutators:  []string{"readiness-probe"},
-			wantPatch:     true,
+			wantEdits:     true,
 			wantInjection: "readiness-probe/app",
 		},
 		"a Job's pod is left alone": {
@@ -146,10 +148,8 @@ func TestEvaluatePod(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			before := tc.pod.DeepCopy()
-			raw, err := json.Marshal(tc.pod)
-			require.NoError(t, err)
 
-			res := e.Evaluate(Input{Object: tc.pod, Raw: raw, Settings: tc.settings})
+			res := e.Evaluate(Input{Object: tc.pod, Settings: tc.settings})
 
 			assert.Equal(t, before, tc.pod, "Evaluate must not modify its input")
 			assert.Contains(t, res.Skipped, tc.wantSkipped)
@@ -162,17 +162,21 @@ func TestEvaluatePod(t *testing.T) {
 			}
 			assert.Equal(t, tc.wantMutators, got)
 			assert.Empty(t, res.Findings, "pods are mutated, not validated")
-			if !tc.wantPatch {
-				assert.Nil(t, res.Patch)
+			if !tc.wantEdits {
+				assert.Nil(t, res.Edits)
 				return
 			}
-			var patched corev1.Pod
-			require.NoError(t, json.Unmarshal(applyPatch(t, raw, res.Patch), &patched))
-			assert.Equal(t, tc.wantInjection, patched.Annotations[policy.InjectedAnnotation])
+			require.Len(t, res.Edits, len(res.Mutations)+1, "the mutations and the annotation")
+			annotation := res.Edits[len(res.Edits)-1]
+			assert.Equal(t, "/metadata/annotations/ballast.dev~1injected", annotation.Pointer)
+			assert.Equal(t, tc.wantInjection, annotation.Value)
+			mutated, ok := res.Object.(*corev1.Pod)
+			require.True(t, ok, "the result holds the mutated Pod")
+			assert.Equal(t, tc.wantInjection, mutated.Annotations[policy.InjectedAnnotation])
 
-			again := e.Evaluate(Input{Object: &patched, Settings: tc.settings})
+			again := e.Evaluate(Input{Object: mutated, Settings: tc.settings})
 			assert.Empty(t, again.Mutations, "a second pass must change nothing")
-			assert.Nil(t, again.Patch)
+			assert.Nil(t, again.Edits)
 		})
 	}
 }
@@ -217,7 +221,7 @@ func TestEvaluateWorkload(t *testing.T) {
 			input: Input{
 				Object:   spread,
 				Settings: settings(t, policy.ModeEnforce),
-				Related:  validators.Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{hpa}},
+				Related:  workload.Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{hpa}},
 			},
 			wantFindings: map[string]policy.Action{},
 			wantMutators: []string{pdbMutator},
@@ -226,7 +230,7 @@ func TestEvaluateWorkload(t *testing.T) {
 			input: Input{
 				Object:   spread,
 				Settings: settings(t, policy.ModeEnforce),
-				Related:  validators.Related{PDBs: []*policyv1.PodDisruptionBudget{teamPDB}},
+				Related:  workload.Related{PDBs: []*policyv1.PodDisruptionBudget{teamPDB}},
 			},
 			wantFindings: map[string]policy.Action{},
 		},
@@ -254,7 +258,7 @@ func TestEvaluateWorkload(t *testing.T) {
 				muts = append(muts, m.Mutator)
 			}
 			assert.Equal(t, tc.wantMutators, muts)
-			assert.Nil(t, res.Patch, "workloads are never patched")
+			assert.Nil(t, res.Edits, "workloads are never edited")
 		})
 	}
 }
@@ -320,7 +324,7 @@ func TestDecision(t *testing.T) {
 			wantAudit: map[string]string{AuditMode: "warn", AuditDecision: DecisionAllowed, AuditRules: "min-replicas=deny", AuditMutations: "prestop-sleep/app"},
 		},
 		"dryrun says what would be denied and set": {
-			result:      Result{Kind: "Deployment", Mode: policy.ModeDryRun, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop, {Rule: "pdb", Mutator: pdbMutator, Message: "PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)"}}},
+			result:      Result{Kind: "Deployment", Mode: policy.ModeDryRun, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop, {Rule: "pdb", Mutator: pdbMutator, Message: "PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)", Creates: workload.KindPDB}}},
 			wantAllowed: true,
 			wantWarnings: []string{
 				"min-replicas (would deny): m",
@@ -335,7 +339,7 @@ func TestDecision(t *testing.T) {
 			wantAudit:   map[string]string{AuditMode: "off", AuditDecision: DecisionSkipped},
 		},
 		"pods carry no mutation warnings: no person reads them": {
-			result:      Result{Kind: KindPod, Mode: policy.ModeEnforce, Mutations: []mutators.Change{preStop}},
+			result:      Result{Kind: workload.KindPod, Mode: policy.ModeEnforce, Mutations: []mutators.Change{preStop}},
 			wantAllowed: true,
 			wantAudit:   map[string]string{AuditMode: "enforce", AuditDecision: DecisionAllowed, AuditMutations: "prestop-sleep/app"},
 		},
@@ -373,5 +377,28 @@ func TestWarningsAreClipped(t *testing.T) {
 	assert.Contains(t, d.Warnings[maxWarnings-1], "19 more warnings")
 	for _, w := range d.Warnings {
 		assert.LessOrEqual(t, len(w), maxWarningLength)
+	}
+}
+
+func TestClipWarning(t *testing.T) {
+	tests := map[string]struct {
+		in, want string
+	}{
+		"a short warning is kept":   {in: "min-replicas: 1 replica", want: "min-replicas: 1 replica"},
+		"exactly the limit is kept": {in: strings.Repeat("a", maxWarningLength), want: strings.Repeat("a", maxWarningLength)},
+		"a long one is cut":         {in: strings.Repeat("a", maxWarningLength+1), want: strings.Repeat("a", maxWarningLength-3) + "..."},
+		"a cut never splits a rune": {
+			// "é" is two bytes; the cut at maxWarningLength-3 falls inside one.
+			in:   strings.Repeat("é", maxWarningLength),
+			want: strings.Repeat("é", (maxWarningLength-3)/2) + "...",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := ClipWarning(tc.in)
+			assert.Equal(t, tc.want, got)
+			assert.LessOrEqual(t, len(got), maxWarningLength)
+			assert.True(t, utf8.ValidString(got), "valid UTF-8")
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
@@ -15,14 +16,12 @@ type Input struct {
 	// *autoscalingv2.HorizontalPodAutoscaler or *policyv1.PodDisruptionBudget.
 	// Evaluate does not modify it.
 	Object runtime.Object
-	// Raw is the object's JSON as the client sent it. The patch is computed
-	// against it, so fields Ballast does not know are preserved. When nil,
-	// Evaluate marshals Object.
-	Raw []byte
-	// Settings is the policy resolved for the object's namespace.
+	// Settings is the policy resolved for the object's namespace, with a
+	// defaulted Spec (as policy.Load and policy.Defaulted give it).
 	Settings *policy.Settings
-	// Related is what is known of the objects around it.
-	Related validators.Related
+	// Related is what is known of the objects around it; the engine reads
+	// only the neighbours its kind needs (workload.Kind.Neighbours).
+	Related workload.Related
 }
 
 // Result is what Evaluate found.
@@ -39,17 +38,22 @@ type Result struct {
 	// when it was.
 	Skipped string
 	// Mutations are the pod defaults the object (a Pod) or its pods (a
-	// workload) receive, or would receive in dryrun. Mutations without a
-	// JSON pointer describe actions outside the object, such as the
-	// PodDisruptionBudget Ballast creates for a workload.
+	// workload) receive, or would receive in dryrun. A mutation whose
+	// Creates is set describes an object Ballast creates beside it, the
+	// PodDisruptionBudget of a workload, and edits nothing.
 	Mutations []mutators.Change
 	// Findings are the rule violations, each with its action; rules whose
 	// action is off are left out.
 	Findings []validators.Finding
-	// Patch is the RFC 6902 JSON patch that applies Mutations to a Pod
-	// against Input.Raw. It is nil for workloads, in dryrun, and when
-	// nothing changes.
-	Patch []byte
+	// Object is the object as it will run: a copy of Input.Object with the
+	// pod defaults applied to its pod template, or Input.Object itself for
+	// kinds without one; nil when it was skipped.
+	Object runtime.Object
+	// Edits are the changes to make to a Pod as it was sent: its Mutations
+	// and the ballast.dev/injected annotation that records them. They are
+	// nil for workloads, in dryrun, and when nothing changes. The webhook
+	// renders them as a JSON patch against the raw request.
+	Edits []mutators.Change
 	// Exemptions are the exemptions in force for the namespace, and Expired
 	// the matching ones that no longer apply.
 	Exemptions []policy.ExemptionRef

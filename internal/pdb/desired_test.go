@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -14,8 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 func TestDesiredPDB(t *testing.T) {
@@ -31,13 +29,13 @@ func TestDesiredPDB(t *testing.T) {
 		wantName       string
 	}{
 		"a Deployment, one pod at a time": {
-			kind:           validators.KindDeployment,
+			kind:           workload.KindDeployment,
 			obj:            &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Selector: selector}},
 			maxUnavailable: intstr.FromInt32(1),
 			wantName:       "ballast-deployment-web",
 		},
 		"a StatefulSet, a percentage": {
-			kind:           validators.KindStatefulSet,
+			kind:           workload.KindStatefulSet,
 			obj:            &appsv1.StatefulSet{ObjectMeta: meta, Spec: appsv1.StatefulSetSpec{Selector: selector}},
 			maxUnavailable: intstr.FromString("25%"),
 			wantName:       "ballast-statefulset-web",
@@ -45,7 +43,10 @@ func TestDesiredPDB(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			got := desiredPDB(tc.kind, tc.obj, tc.maxUnavailable)
+			k, _ := workload.Named(tc.kind)
+			w, _ := workload.Of(tc.obj)
+			plan := workload.PDBPlan{Name: workload.PDBName(tc.kind, "web"), MaxUnavailable: tc.maxUnavailable}
+			got := desiredPDB(k, tc.obj, &w, plan)
 
 			want := &policyv1.PodDisruptionBudget{
 				ObjectMeta: metav1.ObjectMeta{
@@ -68,7 +69,7 @@ func TestDesiredPDB(t *testing.T) {
 				},
 			}
 			assert.Equal(t, want, got)
-			assert.Equal(t, validators.PDBName(tc.kind, "web"), got.Name, "the name the webhook reports")
+			assert.Equal(t, workload.PDBName(tc.kind, "web"), got.Name, "the name the webhook reports")
 			assert.True(t, ownedBy(got, tc.obj), "Ballast owns the PodDisruptionBudget it makes")
 
 			got.Spec.Selector.MatchLabels["app"] = "changed"
@@ -159,11 +160,4 @@ func TestDriftCoversTheSpec(t *testing.T) {
 		fields = append(fields, f.Name)
 	}
 	assert.ElementsMatch(t, []string{"Selector", "MinAvailable", "MaxUnavailable", "UnhealthyPodEvictionPolicy"}, fields)
-}
-
-func TestMaxUnavailable(t *testing.T) {
-	assert.Equal(t, intstr.FromInt32(1), maxUnavailable(&policy.Spec{}), "unset")
-	spec := &policy.Spec{Rules: policy.Rules{PDB: policy.PDBRule{MaxUnavailable: ptr.To(intstr.FromString("20%"))}}}
-	assert.Equal(t, intstr.FromString("20%"), maxUnavailable(spec))
-	require.Equal(t, intstr.FromInt32(1), *policy.Default().Spec.Rules.PDB.MaxUnavailable, "the documented default agrees")
 }

@@ -3,10 +3,11 @@
 // so that a node drain evicts their pods a few at a time, without ever
 // letting a budget block the drain.
 //
-// A workload needs one when validators.WillCreatePDB says so, the function
-// the admission webhook reports the planned PodDisruptionBudget with, and
-// its namespace's mode is warn or enforce. The PodDisruptionBudget is named
-// validators.PDBName(kind, name), labelled app.kubernetes.io/managed-by:
+// A workload needs one when workload.PlanPDB says to write it (the plan the
+// admission webhook, `ballast check` and `ballast audit` report, in a
+// namespace whose mode is warn or enforce), and the plan says why not
+// otherwise. The PodDisruptionBudget is named
+// workload.PDBName(kind, name), labelled app.kubernetes.io/managed-by:
 // ballast, controlled by the workload, and selects the workload's pods with
 // maxUnavailable from the policy and unhealthyPodEvictionPolicy:
 // AlwaysAllow. The reconciler never changes or deletes a

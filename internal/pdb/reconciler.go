@@ -16,9 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // The reasons of the Events the reconciler records on workloads.
@@ -59,7 +58,7 @@ const (
 // hands in between.
 type Reconciler struct {
 	client   client.Client
-	kind     workloadKind
+	kind     *workload.Kind
 	policy   PolicySource
 	excluded func(*corev1.Namespace) bool
 	now      func() time.Time
@@ -72,11 +71,11 @@ type Reconciler struct {
 // PodDisruptionBudgets and HorizontalPodAutoscalers of the namespace. When
 // an exemption in force will expire, it asks to run again just after.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	obj := r.kind.newObject()
+	obj := r.kind.NewObject()
 	if err := r.client.Get(ctx, req.NamespacedName, obj); err != nil {
 		// A deleted workload's PodDisruptionBudget goes with it: the garbage
 		// collector follows the ownerReference.
-		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("getting %s %s: %w", r.kind.name, req, err))
+		return ctrl.Result{}, client.IgnoreNotFound(fmt.Errorf("getting %s %s: %w", r.kind.Name, req, err))
 	}
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return ctrl.Result{}, nil
@@ -102,38 +101,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	tmpl, _ := podspec.Extract(obj)
-	target := &validators.Target{
-		Kind:      r.kind.name,
-		Namespace: obj.GetNamespace(),
-		Name:      obj.GetName(),
-		Object:    obj,
-		Template:  tmpl,
-		Related:   related,
-		Settings:  &settings,
-	}
-	name := validators.PDBName(r.kind.name, obj.GetName())
+	w, _ := workload.Of(obj)
+	plan := workload.PlanPDB(&w, related, &settings)
 	excluded := r.excluded != nil && r.excluded(&ns)
-	needed := !excluded && enforced(settings.Mode) && validators.WillCreatePDB(target)
+	needed := !excluded && plan.Write
 
 	var current *policyv1.PodDisruptionBudget
 	for _, pdb := range own {
 		switch {
-		case pdb.Name == name && needed:
+		case pdb.Name == plan.Name && needed:
 			current = pdb
-		case pdb.Name == name && excluded:
+		case pdb.Name == plan.Name && excluded:
 			err = r.delete(ctx, obj, pdb, "the namespace is excluded from Ballast")
-		case pdb.Name == name:
-			err = r.delete(ctx, obj, pdb, whyNotNeeded(target, name))
+		case pdb.Name == plan.Name:
+			err = r.delete(ctx, obj, pdb, plan.Reason)
 		default:
-			err = r.delete(ctx, obj, pdb, "Ballast now names its PodDisruptionBudget "+name)
+			err = r.delete(ctx, obj, pdb, "Ballast now names its PodDisruptionBudget "+plan.Name)
 		}
 		if err != nil {
 			return retryOnRace(ctx, err)
 		}
 	}
 	if needed {
-		if err := r.apply(ctx, obj, current, related.PDBs, desiredPDB(r.kind.name, obj, maxUnavailable(settings.Spec))); err != nil {
+		if err := r.apply(ctx, obj, current, related.PDBs, desiredPDB(r.kind, obj, &w, plan)); err != nil {
 			return retryOnRace(ctx, err)
 		}
 	}
@@ -145,18 +135,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // the PodDisruptionBudgets Ballast manages for the workload: they are the
 // reconciler's to change, and never count as another budget that covers
 // its pods.
-func (r *Reconciler) surroundings(ctx context.Context, obj client.Object) ([]*policyv1.PodDisruptionBudget, validators.Related, error) {
+func (r *Reconciler) surroundings(ctx context.Context, obj client.Object) ([]*policyv1.PodDisruptionBudget, workload.Related, error) {
 	var pdbs policyv1.PodDisruptionBudgetList
 	if err := r.client.List(ctx, &pdbs, client.InNamespace(obj.GetNamespace())); err != nil {
-		return nil, validators.Related{}, fmt.Errorf("listing PodDisruptionBudgets in %s: %w", obj.GetNamespace(), err)
+		return nil, workload.Related{}, fmt.Errorf("listing PodDisruptionBudgets in %s: %w", obj.GetNamespace(), err)
 	}
 	var hpas autoscalingv2.HorizontalPodAutoscalerList
 	if err := r.client.List(ctx, &hpas, client.InNamespace(obj.GetNamespace())); err != nil {
-		return nil, validators.Related{}, fmt.Errorf("listing HorizontalPodAutoscalers in %s: %w", obj.GetNamespace(), err)
+		return nil, workload.Related{}, fmt.Errorf("listing HorizontalPodAutoscalers in %s: %w", obj.GetNamespace(), err)
 	}
 
 	var own []*policyv1.PodDisruptionBudget
-	var related validators.Related
+	var related workload.Related
 	for i := range pdbs.Items {
 		pdb := &pdbs.Items[i]
 		if ownedBy(pdb, obj) {
@@ -182,7 +172,7 @@ func (r *Reconciler) apply(ctx context.Context, obj client.Object, current *poli
 			if pdb.Name == want.Name {
 				r.recorder.Eventf(obj, pdb, corev1.EventTypeWarning, ReasonNameTaken, "Create",
 					"PodDisruptionBudget %s is not Ballast's (it lacks the label %s=%s or a controller reference to this %s): Ballast leaves it alone and creates none",
-					want.Name, ManagedByLabel, ManagedByValue, r.kind.name)
+					want.Name, ManagedByLabel, ManagedByValue, r.kind.Name)
 				return nil
 			}
 		}
@@ -243,48 +233,6 @@ func retryOnRace(ctx context.Context, err error) (ctrl.Result, error) {
 		return ctrl.Result{RequeueAfter: retryDelay}, nil
 	}
 	return ctrl.Result{}, err
-}
-
-// enforced reports whether Ballast keeps PodDisruptionBudgets in
-// namespaces of mode m: warn and enforce. In dryrun the workload validation
-// only reports the one it would create.
-func enforced(m policy.Mode) bool {
-	return m == policy.ModeWarn || m == policy.ModeEnforce
-}
-
-// whyNotNeeded says, for the Event and the log, why the target needs no
-// Ballast PodDisruptionBudget named name. It explains
-// validators.WillCreatePDB's answer, in the order people look for causes;
-// it does not decide anything.
-func whyNotNeeded(t *validators.Target, name string) string {
-	s := t.Settings
-	if !enforced(s.Mode) {
-		return fmt.Sprintf("the namespace's mode is %s (%s)", s.Mode, s.ModeSource)
-	}
-	if e, ok := s.Exempted(validators.PDBID); ok {
-		return fmt.Sprintf("rule %s is exempted here by %q", validators.PDBID, e.Name)
-	}
-	if c := s.Spec.Rules.PDB.Create; c != nil && !*c {
-		return "the policy sets rules.pdb.create to false"
-	}
-	for _, pdb := range validators.SelectingPDBs(t) {
-		if pdb.Name != name {
-			return fmt.Sprintf("PodDisruptionBudget %s already covers its pods", pdb.Name)
-		}
-	}
-	n, hpa := validators.EffectiveReplicas(t)
-	count := fmt.Sprintf("%d replicas", n)
-	if n == 1 {
-		count = "1 replica"
-	}
-	tooFew := "too few to need one"
-	if n >= 2 {
-		tooFew = "fewer than the min-replicas minimum"
-	}
-	if hpa != nil {
-		return fmt.Sprintf("HorizontalPodAutoscaler %s may scale it down to %s, %s", hpa.Name, count, tooFew)
-	}
-	return fmt.Sprintf("it runs %s, %s", count, tooFew)
 }
 
 // untilExpiry returns how long after now the first of the exemptions in

@@ -35,7 +35,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 const (
@@ -318,7 +318,7 @@ func teamPDB(ns, name, app string) *policyv1.PodDisruptionBudget {
 
 // pdbName is the name of Ballast's PodDisruptionBudget for the Deployment
 // name.
-func pdbName(name string) string { return validators.PDBName(validators.KindDeployment, name) }
+func pdbName(name string) string { return workload.PDBName(workload.KindDeployment, name) }
 
 // eventuallyPDB waits until the PodDisruptionBudget ns/name exists and
 // satisfies ok, and returns it.
@@ -572,7 +572,7 @@ func (e *env) testPolicyAndExpiry(t *testing.T) {
 	expires := metav1.NewTime(time.Now().Add(10 * time.Second))
 	policies.set(func(s *policy.Spec) {
 		s.Exemptions = []policy.Exemption{{
-			Name: "migration", Namespaces: []string{ns}, Rules: []string{validators.PDBID},
+			Name: "migration", Namespaces: []string{ns}, Rules: []string{policy.RulePDB},
 			Reason: "test", Expires: &expires,
 		}}
 	})

@@ -13,7 +13,6 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // PolicySource serves the policy in force, which may be replaced at any
@@ -98,8 +98,8 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		}
 		w := &watcher{client: mgr.GetClient(), kind: kind}
 		err := ctrl.NewControllerManagedBy(mgr).
-			Named("pdb-" + strings.ToLower(kind.name)).
-			For(kind.newObject()).
+			Named("pdb-" + strings.ToLower(kind.Name)).
+			For(kind.NewObject()).
 			Owns(&policyv1.PodDisruptionBudget{}).
 			WatchesRawSource(source.Kind(c, &policyv1.PodDisruptionBudget{},
 				handler.TypedEnqueueRequestsFromMapFunc(w.selectedBy))).
@@ -111,7 +111,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 			WatchesRawSource(w.policyChanges(opts.Policy, policyPollInterval)).
 			Complete(r)
 		if err != nil {
-			return fmt.Errorf("setting up the PodDisruptionBudget reconciler of %ss: %w", kind.name, err)
+			return fmt.Errorf("setting up the PodDisruptionBudget reconciler of %ss: %w", kind.Name, err)
 		}
 	}
 	return nil
@@ -121,7 +121,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 // PodDisruptionBudget to the workloads of one kind they concern.
 type watcher struct {
 	client client.Reader
-	kind   workloadKind
+	kind   *workload.Kind
 }
 
 // selectedBy maps a PodDisruptionBudget to the workloads in its namespace
@@ -135,24 +135,20 @@ func (w *watcher) selectedBy(ctx context.Context, pdb *policyv1.PodDisruptionBud
 	if pdb.Spec.Selector == nil {
 		return nil
 	}
-	sel, err := metav1.LabelSelectorAsSelector(pdb.Spec.Selector)
-	if err != nil {
-		return nil
-	}
 	objs, err := w.list(ctx, pdb.Namespace)
 	if err != nil {
 		logf.FromContext(ctx).Error(err, "Cannot find the workloads a PodDisruptionBudget selects", "podDisruptionBudget", client.ObjectKeyFromObject(pdb))
 		return nil
 	}
-	return selected(sel, objs)
+	return selected(pdb, objs)
 }
 
-// selected returns a request for each of objs whose pod template labels
-// sel selects.
-func selected(sel labels.Selector, objs []client.Object) []reconcile.Request {
+// selected returns a request for each of objs whose pods pdb selects, as
+// the workload model judges it.
+func selected(pdb *policyv1.PodDisruptionBudget, objs []client.Object) []reconcile.Request {
 	var reqs []reconcile.Request
 	for _, obj := range objs {
-		if sel.Matches(labels.Set(templateLabels(obj))) {
+		if w, ok := workload.Of(obj); ok && workload.SelectsPods(pdb, &w) {
 			reqs = append(reqs, request(obj.GetNamespace(), obj.GetName()))
 		}
 	}
@@ -164,7 +160,7 @@ func selected(sel labels.Selector, objs []client.Object) []reconcile.Request {
 // replicas.
 func (w *watcher) scaledBy(_ context.Context, hpa *autoscalingv2.HorizontalPodAutoscaler) []reconcile.Request {
 	ref := hpa.Spec.ScaleTargetRef
-	if ref.Kind != w.kind.name || ref.Name == "" {
+	if ref.Kind != w.kind.Name || ref.Name == "" {
 		return nil
 	}
 	return []reconcile.Request{request(hpa.Namespace, ref.Name)}
@@ -215,13 +211,13 @@ func (w *watcher) policyChanges(policies PolicySource, interval time.Duration) s
 // list returns the workloads of the watcher's kind in namespace, or in
 // every namespace for metav1.NamespaceAll.
 func (w *watcher) list(ctx context.Context, namespace string) ([]client.Object, error) {
-	list := w.kind.newList()
+	list := w.kind.NewList()
 	if err := w.client.List(ctx, list, client.InNamespace(namespace)); err != nil {
-		return nil, fmt.Errorf("listing %ss: %w", w.kind.name, err)
+		return nil, fmt.Errorf("listing %ss: %w", w.kind.Name, err)
 	}
 	items, err := meta.ExtractList(list)
 	if err != nil {
-		return nil, fmt.Errorf("listing %ss: %w", w.kind.name, err)
+		return nil, fmt.Errorf("listing %ss: %w", w.kind.Name, err)
 	}
 	objs := make([]client.Object, 0, len(items))
 	for _, item := range items {

@@ -74,3 +74,13 @@ func TestDocExamples(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, examples, 2)
 }
+
+// TestRuleConstantsNameTheRules keeps the Rule* constants equal to the json
+// names of the Rules fields, in order.
+func TestRuleConstantsNameTheRules(t *testing.T) {
+	assert.Equal(t, []string{
+		RuleMinReplicas, RuleHPAMinReplicas, RuleReadinessProbe, RuleLivenessProbe,
+		RuleResourceRequests, RuleMemoryLimit, RulePreStopHook, RuleTerminationGrace,
+		RulePDB, RulePDBAllowsDisruption, RuleSpread, RuleRollingUpdate, RuleImageTag,
+	}, RuleIDs())
+}

@@ -77,3 +77,16 @@ func setDefaultPtr[T any](field **T, value T) {
 // DefaultOwnerKinds returns the kinds of controller whose Pods get the pod
 // defaults when podDefaults.ownerKinds names none.
 func DefaultOwnerKinds() []string { return []string{"ReplicaSet", "StatefulSet", "DaemonSet"} }
+
+// Defaulted returns a copy of s (an empty Spec when nil) with every unset
+// field defaulted, as SetDefaults does: for specs built in code, mostly by
+// tests, since the engine, the rules and the pod defaults read only
+// defaulted policies. s is left as it is.
+func Defaulted(s *Spec) *Spec {
+	p := Policy{}
+	if s != nil {
+		p.Spec = *s
+	}
+	SetDefaults(&p)
+	return &p.Spec
+}

@@ -5,6 +5,26 @@ import (
 	"strings"
 )
 
+// The rule IDs: part of Ballast's public contract, as keys of the policy's
+// rules (the json names of the Rules fields, which a test keeps equal to
+// these), in exemptions, warnings, metrics and reports. The validators
+// package implements each rule; the other packages name them by these.
+const (
+	RuleMinReplicas         = "min-replicas"
+	RuleHPAMinReplicas      = "hpa-min-replicas"
+	RuleReadinessProbe      = "readiness-probe"
+	RuleLivenessProbe       = "liveness-probe"
+	RuleResourceRequests    = "resource-requests"
+	RuleMemoryLimit         = "memory-limit"
+	RulePreStopHook         = "prestop-hook"
+	RuleTerminationGrace    = "termination-grace"
+	RulePDB                 = "pdb"
+	RulePDBAllowsDisruption = "pdb-allows-disruption"
+	RuleSpread              = "spread"
+	RuleRollingUpdate       = "rolling-update"
+	RuleImageTag            = "image-tag"
+)
+
 // ruleField locates one rule's configuration inside Rules.
 type ruleField struct {
 	index  int   // of the rule's field in Rules, which orders RuleIDs

@@ -48,7 +48,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -198,7 +198,7 @@ func TestServer(t *testing.T) {
 			require.NoError(t, cp.Client.Create(t.Context(), threeReplicas(ns)))
 		}
 
-		key := client.ObjectKey{Namespace: tenant.Name, Name: validators.PDBName(validators.KindDeployment, "web")}
+		key := client.ObjectKey{Namespace: tenant.Name, Name: workload.PDBName(workload.KindDeployment, "web")}
 		require.Eventually(t, func() bool {
 			return cp.Client.Get(t.Context(), key, &policyv1.PodDisruptionBudget{}) == nil
 		}, waitFor, 50*time.Millisecond, "no PodDisruptionBudget for a Deployment of three replicas")

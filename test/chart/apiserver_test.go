@@ -61,7 +61,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -833,7 +833,7 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 	t.Run("it keeps a PodDisruptionBudget", func(t *testing.T) {
 		require.Eventually(t, func() bool {
 			var pdb policyv1.PodDisruptionBudget
-			return c.Get(ctx, client.ObjectKey{Namespace: tenant.Name, Name: validators.PDBName("Deployment", "web")}, &pdb) == nil
+			return c.Get(ctx, client.ObjectKey{Namespace: tenant.Name, Name: workload.PDBName("Deployment", "web")}, &pdb) == nil
 		}, 30*time.Second, 100*time.Millisecond)
 	})
 

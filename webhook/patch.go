@@ -1,4 +1,4 @@
-package engine
+package webhook
 
 import (
 	"encoding/json"
@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ballast-dev/ballast/mutators"
 )
@@ -24,19 +22,13 @@ type patchOp struct {
 var errNotObject = errors.New("path runs through a value that is not an object or array")
 
 // buildPatch returns the JSON patch that sets each change's Pointer to its
-// Value in raw (the object as sent; obj marshalled when raw is nil). It
-// touches nothing else, so fields Ballast's types do not know survive. A
-// missing parent is created with the change's value nested inside it.
+// Value in raw, the object as sent. It touches nothing else, so fields
+// Ballast's types do not know survive. A missing parent is created with the
+// change's value nested inside it.
 //
 // Only the members along each pointer are decoded, one level at a time, so
 // the cost follows the depth of the changes, not the size of the object.
-func buildPatch(raw []byte, obj runtime.Object, changes []mutators.Change) ([]byte, error) {
-	if raw == nil {
-		var err error
-		if raw, err = json.Marshal(obj); err != nil {
-			return nil, fmt.Errorf("marshalling object: %w", err)
-		}
-	}
+func buildPatch(raw []byte, changes []mutators.Change) ([]byte, error) {
 	doc := &rawDoc{root: raw, levels: map[string]*level{}}
 	ops := make([]patchOp, 0, len(changes))
 	for _, c := range changes {
@@ -74,8 +66,8 @@ type level struct {
 	items   []json.RawMessage
 }
 
-// decode returns the level of raw, or errNotObject.
-func decode(raw json.RawMessage) (*level, error) {
+// decodeLevel returns the level of raw, or errNotObject.
+func decodeLevel(raw json.RawMessage) (*level, error) {
 	raw = trimSpace(raw)
 	switch {
 	case len(raw) > 0 && raw[0] == '{':
@@ -146,7 +138,7 @@ func (d *rawDoc) level(prefix string, raw json.RawMessage) (*level, error) {
 	if l, ok := d.levels[prefix]; ok {
 		return l, nil
 	}
-	l, err := decode(raw)
+	l, err := decodeLevel(raw)
 	if err != nil {
 		return nil, err
 	}

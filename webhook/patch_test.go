@@ -1,4 +1,4 @@
-package engine
+package webhook
 
 import (
 	"encoding/json"
@@ -7,7 +7,10 @@ import (
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ballast-dev/ballast/internal/engine"
+	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/mutators"
 )
 
@@ -86,7 +89,7 @@ func TestBuildPatch(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			patch, err := buildPatch([]byte(tc.raw), nil, tc.changes)
+			patch, err := buildPatch([]byte(tc.raw), tc.changes)
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -117,4 +120,38 @@ func applyPatch(t testing.TB, doc, patch []byte) []byte {
 	require.NoError(t, err, "patch %s does not apply", patch)
 	require.True(t, json.Valid(out))
 	return out
+}
+
+// FuzzPatch checks, on arbitrary Pods, that the engine's edits rendered by
+// buildPatch always apply to the raw object they were computed against,
+// and that the patched Pod needs no further edit.
+func FuzzPatch(f *testing.F) {
+	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"ReplicaSet","controller":true}]},"spec":{"containers":[{"name":"app","ports":[{"containerPort":8080}]}]}}`))
+	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"ReplicaSet","controller":true}],"unknown":{"x":[1]}},"spec":{"containers":[{"name":"a","ports":[{"containerPort":80}],"lifecycle":null}]}}`))
+	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"StatefulSet","controller":true}],"annotations":{"ballast.dev/injected":"x"}},"spec":{"terminationGracePeriodSeconds":2,"containers":[{"name":"a/b~c","ports":[{"containerPort":80,"name":"metrics"},{"containerPort":0}]}],"initContainers":[{"name":"s","restartPolicy":"Always","ports":[{"containerPort":1}]}]}}`))
+
+	e := engine.Default()
+	s := &policy.Settings{Mode: policy.ModeEnforce, ModeSource: "fuzz", Spec: &policy.Default().Spec}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var pod corev1.Pod
+		if json.Unmarshal(raw, &pod) != nil {
+			return
+		}
+		res := e.Evaluate(engine.Input{Object: &pod, Settings: s})
+		if res.Edits == nil {
+			return
+		}
+		patch, err := buildPatch(raw, res.Edits)
+		if err != nil {
+			return // the raw object does not match the typed one: nothing is patched
+		}
+		patched := applyPatch(t, raw, patch)
+		var again corev1.Pod
+		if err := json.Unmarshal(patched, &again); err != nil {
+			t.Fatalf("patched pod does not decode: %v\n%s", err, patched)
+		}
+		if res2 := e.Evaluate(engine.Input{Object: &again, Settings: s}); res2.Edits != nil {
+			t.Fatalf("second pass edits again: %v\nfirst patch: %s", res2.Edits, patch)
+		}
+	})
 }

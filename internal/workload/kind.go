@@ -1,0 +1,240 @@
+package workload
+
+import (
+	"reflect"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/podspec"
+)
+
+// The kinds Ballast judges, by name.
+const (
+	KindPod         = "Pod"
+	KindDeployment  = "Deployment"
+	KindStatefulSet = "StatefulSet"
+	KindDaemonSet   = "DaemonSet"
+	KindHPA         = "HorizontalPodAutoscaler"
+	KindPDB         = "PodDisruptionBudget"
+	// KindReplicaSet is the kind of the controller that creates a
+	// Deployment's Pods; Ballast does not judge ReplicaSets.
+	KindReplicaSet = "ReplicaSet"
+)
+
+// Neighbours says which objects of its namespace the rules for a kind read.
+type Neighbours uint8
+
+// The neighbours a kind may need.
+const (
+	// NeedPDBs: the PodDisruptionBudgets.
+	NeedPDBs Neighbours = 1 << iota
+	// NeedHPAs: the HorizontalPodAutoscalers.
+	NeedHPAs
+	// NeedWorkloads: the Deployments, StatefulSets and DaemonSets.
+	NeedWorkloads
+)
+
+// Has reports whether n includes every neighbour of m.
+func (n Neighbours) Has(m Neighbours) bool { return n&m == m }
+
+// Kinds returns the kinds of the objects n names: PodDisruptionBudget,
+// HorizontalPodAutoscaler, then the workload kinds.
+// The slice is shared; callers must not modify it.
+func (n Neighbours) Kinds() []*Kind { return neighbourKinds[n&allNeighbours] }
+
+// allNeighbours is every Neighbours bit.
+const allNeighbours = NeedPDBs | NeedHPAs | NeedWorkloads
+
+// neighbourKinds holds Neighbours.Kinds for each combination of bits.
+var neighbourKinds [allNeighbours + 1][]*Kind
+
+// isNeighbour reports whether n names objects of kind k.
+func (n Neighbours) isNeighbour(k *Kind) bool {
+	return k.Name == KindPDB && n.Has(NeedPDBs) ||
+		k.Name == KindHPA && n.Has(NeedHPAs) ||
+		k.IsWorkload() && n.Has(NeedWorkloads)
+}
+
+// Kind is one kind of object Ballast judges.
+type Kind struct {
+	// Name is the kind, e.g. "Deployment".
+	Name string
+	// GVK is the group, version and kind Ballast reads it in.
+	GVK schema.GroupVersionKind
+	// Resource is the plural resource name, e.g. "deployments".
+	Resource string
+	// NewObject returns an empty object of the kind.
+	NewObject func() client.Object
+	// NewList returns an empty list of objects of the kind.
+	NewList func() client.ObjectList
+	// Neighbours are the neighbours the rules for the kind read.
+	Neighbours Neighbours
+	// PodOwner is the kind of the controller that creates the kind's Pods:
+	// ReplicaSet for a Deployment, the kind itself for a StatefulSet or a
+	// DaemonSet, "" for kinds without a pod template.
+	PodOwner string
+	// KeepsPDB reports whether Ballast keeps a PodDisruptionBudget for
+	// workloads of the kind: those that run interchangeable replicas. A
+	// DaemonSet runs one pod per node, which a drain evicts anyway.
+	KeepsPDB bool
+
+	// template returns the pod template of an object of the kind; nil for
+	// kinds without one.
+	template func(runtime.Object) podspec.Template
+	// replicas returns spec.replicas; nil for kinds without replicas.
+	replicas func(runtime.Object) *int32
+	// selector returns the pod selector; nil for kinds without one.
+	selector func(runtime.Object) *metav1.LabelSelector
+}
+
+// IsWorkload reports whether the kind runs pods from a pod template:
+// Deployment, StatefulSet and DaemonSet.
+func (k *Kind) IsWorkload() bool { return k.selector != nil }
+
+// HasReplicas reports whether the kind's objects have spec.replicas.
+func (k *Kind) HasReplicas() bool { return k.replicas != nil }
+
+// HasTemplate reports whether the kind's objects have a pod template.
+func (k *Kind) HasTemplate() bool { return k.template != nil }
+
+// Template returns the pod template of obj, an object of the kind, with
+// pointers into obj; false for kinds without one.
+func (k *Kind) Template(obj runtime.Object) (podspec.Template, bool) {
+	if k.template == nil {
+		return podspec.Template{}, false
+	}
+	return k.template(obj), true
+}
+
+// templatePaths are the paths of a workload's pod template.
+var (
+	templateMetaPath = podspec.NewPath("spec", "template", "metadata")
+	templateSpecPath = podspec.NewPath("spec", "template", "spec")
+)
+
+// inTemplate returns the pod template t of a workload.
+func inTemplate(t *corev1.PodTemplateSpec) podspec.Template {
+	return podspec.Template{Meta: &t.ObjectMeta, Spec: &t.Spec, MetaPath: templateMetaPath, SpecPath: templateSpecPath}
+}
+
+// kinds is the one table of the kinds Ballast judges, in the order reports
+// list them.
+var kinds = []*Kind{
+	{
+		Name: KindPod, GVK: corev1.SchemeGroupVersion.WithKind(KindPod), Resource: "pods",
+		NewObject: func() client.Object { return &corev1.Pod{} },
+		NewList:   func() client.ObjectList { return &corev1.PodList{} },
+		template: func(o runtime.Object) podspec.Template {
+			p := o.(*corev1.Pod)
+			return podspec.Template{Meta: &p.ObjectMeta, Spec: &p.Spec, MetaPath: podspec.NewPath("metadata"), SpecPath: podspec.NewPath("spec")}
+		},
+	},
+	{
+		Name: KindDeployment, GVK: appsv1.SchemeGroupVersion.WithKind(KindDeployment), Resource: "deployments",
+		NewObject:  func() client.Object { return &appsv1.Deployment{} },
+		NewList:    func() client.ObjectList { return &appsv1.DeploymentList{} },
+		Neighbours: NeedPDBs | NeedHPAs,
+		PodOwner:   KindReplicaSet,
+		KeepsPDB:   true,
+		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.Deployment).Spec.Template) },
+		replicas:   func(o runtime.Object) *int32 { return o.(*appsv1.Deployment).Spec.Replicas },
+		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.Deployment).Spec.Selector },
+	},
+	{
+		Name: KindStatefulSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindStatefulSet), Resource: "statefulsets",
+		NewObject:  func() client.Object { return &appsv1.StatefulSet{} },
+		NewList:    func() client.ObjectList { return &appsv1.StatefulSetList{} },
+		Neighbours: NeedPDBs | NeedHPAs,
+		PodOwner:   KindStatefulSet,
+		KeepsPDB:   true,
+		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.StatefulSet).Spec.Template) },
+		replicas:   func(o runtime.Object) *int32 { return o.(*appsv1.StatefulSet).Spec.Replicas },
+		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.StatefulSet).Spec.Selector },
+	},
+	{
+		Name: KindDaemonSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindDaemonSet), Resource: "daemonsets",
+		NewObject: func() client.Object { return &appsv1.DaemonSet{} },
+		NewList:   func() client.ObjectList { return &appsv1.DaemonSetList{} },
+		// The PDB rules do not judge DaemonSets, but a DaemonSet's neighbours
+		// are read alike, so that every workload is judged with the same.
+		Neighbours: NeedPDBs | NeedHPAs,
+		PodOwner:   KindDaemonSet,
+		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.DaemonSet).Spec.Template) },
+		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.DaemonSet).Spec.Selector },
+	},
+	{
+		Name: KindHPA, GVK: autoscalingv2.SchemeGroupVersion.WithKind(KindHPA), Resource: "horizontalpodautoscalers",
+		NewObject: func() client.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
+		NewList:   func() client.ObjectList { return &autoscalingv2.HorizontalPodAutoscalerList{} },
+	},
+	{
+		Name: KindPDB, GVK: policyv1.SchemeGroupVersion.WithKind(KindPDB), Resource: "poddisruptionbudgets",
+		NewObject:  func() client.Object { return &policyv1.PodDisruptionBudget{} },
+		NewList:    func() client.ObjectList { return &policyv1.PodDisruptionBudgetList{} },
+		Neighbours: NeedWorkloads | NeedHPAs,
+	},
+}
+
+// byType and byName index kinds.
+var (
+	byType = map[reflect.Type]*Kind{}
+	byName = map[string]*Kind{}
+)
+
+func init() {
+	for _, k := range kinds {
+		byType[reflect.TypeOf(k.NewObject())] = k
+		byName[k.Name] = k
+	}
+	// Neighbours are listed budgets first, then autoscalers, then workloads.
+	order := []*Kind{byName[KindPDB], byName[KindHPA], byName[KindDeployment], byName[KindStatefulSet], byName[KindDaemonSet]}
+	for n := range neighbourKinds {
+		for _, k := range order {
+			if Neighbours(n).isNeighbour(k) {
+				neighbourKinds[n] = append(neighbourKinds[n], k)
+			}
+		}
+	}
+}
+
+// Kinds returns every kind Ballast judges: Pod, Deployment, StatefulSet,
+// DaemonSet, HorizontalPodAutoscaler and PodDisruptionBudget, in that order.
+// The kinds are shared; callers must not modify them.
+func Kinds() []*Kind { return kinds }
+
+// Workloads returns the kinds that run pods from a pod template:
+// Deployment, StatefulSet and DaemonSet.
+func Workloads() []*Kind { return kinds[1:4] }
+
+// KindOf returns the kind of obj, a typed object (*appsv1.Deployment, ...),
+// and false for any other object.
+func KindOf(obj runtime.Object) (*Kind, bool) {
+	if obj == nil {
+		return nil, false
+	}
+	k, ok := byType[reflect.TypeOf(obj)]
+	return k, ok
+}
+
+// Named returns the kind called name, e.g. "Deployment".
+func Named(name string) (*Kind, bool) {
+	k, ok := byName[name]
+	return k, ok
+}
+
+// TemplateOf returns the pod template of obj, with pointers into obj, and
+// false for objects without one.
+func TemplateOf(obj runtime.Object) (podspec.Template, bool) {
+	k, ok := KindOf(obj)
+	if !ok {
+		return podspec.Template{}, false
+	}
+	return k.Template(obj)
+}
