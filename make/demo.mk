@@ -18,7 +18,7 @@ E2E_FLAGS ?=
 
 .PHONY: demo
 demo: k8s-bins helm build ## Run Ballast against a local control plane, apply sample workloads and show what happened.
-	$(GO) build -o $(DEMO_BIN) ./cmd/demo
+	$(GO) build -o $(DEMO_BIN) ./test/demo
 	$(DEMO_BIN) -ballast bin/ballast -helm $(HELM) -chart charts/ballast -samples config/samples/demo
 
 .PHONY: test-e2e

@@ -126,8 +126,8 @@ func New(cfg Config) (*Server, error) {
 		LeaderElectionReleaseOnCancel: true, // the process exits once the manager stops
 		GracefulShutdownTimeout:       &shutdown,
 		// The controllers' names are fixed, and controller-runtime refuses
-		// a name twice in a process; tests and the demo run several servers
-		// in one process, production runs one.
+		// a name twice in a process; tests run several servers in one
+		// process, production runs one.
 		Controller: config.Controller{SkipNameValidation: ptr.To(true)},
 	})
 	if err != nil {

@@ -57,9 +57,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	demochart "github.com/ballast-dev/ballast/internal/demo/chart"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/server"
+	testchart "github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
@@ -291,19 +291,19 @@ func testRawManifestsApply(t *testing.T, cp *controlplane.ControlPlane, mon moni
 
 // testCAInjection runs cert-manager's own CA injector against the webhook
 // configurations exactly as the end-to-end tests render them
-// (internal/demo/chart), beside the chart's Issuers and Certificates, and
+// (internal/testutil/chart), beside the chart's Issuers and Certificates, and
 // checks that once the serving Certificate's Secret exists, as
 // cert-manager writes it, every webhook's caBundle is its CA.
 func testCAInjection(t *testing.T, cp *controlplane.ControlPlane) {
 	ctx := t.Context()
-	hooks, err := demochart.RenderWebhooks(ctx, demochart.Options{Helm: helmBinary(t), Chart: chartDir(t), KubeVersion: kubeVersion})
+	hooks, err := testchart.RenderWebhooks(ctx, testchart.Options{Helm: helmBinary(t), Chart: chartDir(t), KubeVersion: kubeVersion})
 	require.NoError(t, err)
 	require.Len(t, hooks.Mutating, 1)
 	require.Len(t, hooks.Validating, 1)
 
 	// The same release as the full render the other tests check.
-	require.Equal(t, releaseName, demochart.DefaultRelease)
-	require.Equal(t, releaseNamespace, demochart.DefaultNamespace)
+	require.Equal(t, releaseName, testchart.DefaultRelease)
+	require.Equal(t, releaseNamespace, testchart.DefaultNamespace)
 	r := renderChart(t)
 	m, v := r.webhookConfigurations(t)
 	require.Equal(t, m, hooks.Mutating[0], "the e2e tests install the chart's MutatingWebhookConfiguration")

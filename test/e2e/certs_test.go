@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/utils/ptr"
 
-	"github.com/ballast-dev/ballast/internal/demo/chart"
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/chart"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 // rotations is how many times testCertRotation replaces the certificate.

@@ -26,12 +26,12 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/ballast-dev/ballast/internal/demo/chart"
-	"github.com/ballast-dev/ballast/internal/demo/servingcert"
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/server"
+	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 // The subjects the scenarios act as, besides the admin (system:masters).

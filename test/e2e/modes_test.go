@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 // testEnforce: in an enforce namespace the Deployment every tenant writes

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ballast-dev/ballast/internal/demo/servingcert"
+	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 )
 
 func TestInstallAndRotate(t *testing.T) {

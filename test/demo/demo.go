@@ -1,4 +1,4 @@
-package demo
+package main
 
 import (
 	"context"
@@ -17,10 +17,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/ballast-dev/ballast/internal/demo/chart"
-	"github.com/ballast-dev/ballast/internal/demo/servingcert"
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
+	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 // The developer the workloads are applied as.
@@ -29,8 +29,8 @@ const (
 	developerGroup = "dev-team"
 )
 
-// Config says where the demo finds what it runs.
-type Config struct {
+// config says where the demo finds what it runs.
+type config struct {
 	// Ballast is the `ballast` binary (`make build` writes bin/ballast).
 	Ballast string
 	// Helm is the helm binary that renders the chart.
@@ -43,11 +43,11 @@ type Config struct {
 	Out io.Writer
 }
 
-// Run runs the demo: see the package documentation. It returns once
+// run runs the demo: see the package documentation. It returns once
 // everything it started is stopped and its files are removed, also when
 // ctx is cancelled (Ctrl-C), which interrupts it: the error then wraps
 // ctx.Err().
-func Run(ctx context.Context, cfg Config) (err error) {
+func run(ctx context.Context, cfg config) (err error) {
 	started := time.Now()
 	p := &printer{w: cfg.Out}
 	s, err := loadSamples(cfg.Samples)

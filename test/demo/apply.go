@@ -1,4 +1,4 @@
-package demo
+package main
 
 import (
 	"context"
@@ -18,10 +18,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 const (

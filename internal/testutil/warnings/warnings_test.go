@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/ballast-dev/ballast/internal/demo/warnings"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
 func TestCollect(t *testing.T) {

@@ -1,15 +1,3 @@
-// Command demo is `make demo`: it runs Ballast as in production against a
-// local Kubernetes control plane, applies the sample tenant workloads of
-// config/samples/demo and prints what happened. See package
-// internal/demo and docs/demo.md.
-//
-// It needs the control-plane binaries (`make k8s-bins`), helm
-// (`make helm`) and the ballast binary (`make build`); `make demo` builds
-// all three first. Ctrl-C stops it; it always cleans up after itself.
-//
-// Usage:
-//
-//	demo [-ballast bin/ballast] [-helm bin/helm] [-chart charts/ballast] [-samples config/samples/demo]
 package main
 
 import (
@@ -22,12 +10,10 @@ import (
 
 	"github.com/go-logr/logr"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
-
-	"github.com/ballast-dev/ballast/internal/demo"
 )
 
 func main() {
-	cfg := demo.Config{Out: os.Stdout}
+	cfg := config{Out: os.Stdout}
 	flag.StringVar(&cfg.Ballast, "ballast", "bin/ballast", "the ballast binary to run")
 	flag.StringVar(&cfg.Helm, "helm", "bin/helm", "the helm binary that renders the chart")
 	flag.StringVar(&cfg.Chart, "chart", "charts/ballast", "Ballast's Helm chart")
@@ -42,7 +28,7 @@ func main() {
 	// The demo's report is the output; envtest's own log lines are not.
 	logf.SetLogger(logr.Discard())
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := demo.Run(ctx, cfg)
+	err := run(ctx, cfg)
 	interrupted := ctx.Err() != nil
 	stop()
 	switch {
