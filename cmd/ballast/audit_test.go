@@ -19,6 +19,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/audit/audittest"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 )
 
@@ -174,7 +175,7 @@ func TestAudit(t *testing.T) {
 
 		until := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 		legacy := namespaceOf(t, &r, "legacy")
-		assert.Equal(t, []policy.ExemptionRef{{
+		assert.Equal(t, []report.Exemption{{
 			Name: "legacy-single-replica", Reason: "one replica until the rewrite ships", Owner: "team-legacy",
 			Rules: []string{"min-replicas"}, Expires: &until,
 		}}, legacy.Exemptions)
@@ -186,7 +187,7 @@ func TestAudit(t *testing.T) {
 		expired := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 		payments := namespaceOf(t, &r, "payments")
 		assert.Empty(t, payments.Exemptions)
-		assert.Equal(t, []policy.ExemptionRef{{
+		assert.Equal(t, []report.Exemption{{
 			Name: "payments-freeze", Reason: "change freeze during the migration", Owner: "team-payments",
 			Rules: []string{"min-replicas"}, Expires: &expired,
 		}}, payments.ExpiredExemptions)

@@ -18,9 +18,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/validators"
 )
@@ -181,12 +181,12 @@ func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 		Violations:          []Violation{},
 		PlannedPDBs:         []PlannedPDB{},
 		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
-		Objects:             []check.Object{},
+		Objects:             []report.Object{},
 	}
 	s := &space{}
 	settings := policy.Resolve(a.opts.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, a.opts.Now)
 	r.ConfiguredMode, r.ModeSource = settings.Mode, settings.ModeSource
-	r.Exemptions, r.ExpiredExemptions = settings.Exemptions, settings.Expired
+	r.Exemptions, r.ExpiredExemptions = report.NewExemptions(settings.Exemptions), report.NewExemptions(settings.Expired)
 	switch {
 	case a.opts.Excluded != nil && a.opts.Excluded(ns):
 		r.Mode, r.ConfiguredMode = policy.ModeOff, policy.ModeOff
@@ -313,7 +313,7 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 // the webhook would on its next update.
 func (a *auditor) evaluate(s *space, k *objectKind, obj client.Object, rel workload.Related) {
 	res := a.opts.Engine.Evaluate(engine.Input{Object: obj, Settings: s.settings, Related: rel})
-	o := check.NewObject(k.gvk.GroupVersion().String(), res)
+	o := report.NewObject(k.gvk.GroupVersion().String(), res)
 	o.Source = Source
 	s.report.Objects = append(s.report.Objects, o)
 	for _, m := range res.Mutations {
@@ -373,7 +373,7 @@ func (a *auditor) report() *Report {
 		if r.Error != "" {
 			// What was read before the refusal is incomplete: a workload
 			// judged without the PDBs it could not list would mislead.
-			r.PlannedPDBs, r.Objects = []PlannedPDB{}, []check.Object{}
+			r.PlannedPDBs, r.Objects = []PlannedPDB{}, []report.Object{}
 			r.PodsLackingDefaults = Pods{Names: []string{}, Rules: []string{}}
 		}
 		sortObjects(r.Objects)

@@ -9,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -96,11 +96,7 @@ func (n *Namespace) writeText(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "  %s %s%s\n", o.Kind, o.Name, verdict)
 		for _, f := range o.Findings {
-			fmt.Fprintf(b, "    %-4s %s  %s\n", strings.ToUpper(string(f.Action)), f.Rule, f.Field)
-			fmt.Fprintf(b, "         %s\n", f.Message)
-			if f.Fix != "" {
-				fmt.Fprintf(b, "         fix: %s\n", f.Fix)
-			}
+			b.WriteString(f.Text("    "))
 		}
 	}
 	for _, p := range n.PlannedPDBs {
@@ -145,22 +141,8 @@ func (p *Pods) names() string {
 
 // describeExemption says which exemption, what it does, why, whose it is
 // and until when.
-func describeExemption(e policy.ExemptionRef) string {
-	var parts []string
-	if len(e.Rules) > 0 {
-		parts = append(parts, "rules "+strings.Join(e.Rules, ", "))
-	}
-	if e.Mode != "" {
-		parts = append(parts, "mode "+string(e.Mode))
-	}
-	parts = append(parts, fmt.Sprintf("reason %q", e.Reason))
-	if e.Owner != "" {
-		parts = append(parts, "owner "+e.Owner)
-	}
-	if e.Expires != nil {
-		parts = append(parts, "expires "+day(*e.Expires))
-	}
-	return e.Name + ": " + strings.Join(parts, "; ")
+func describeExemption(e report.Exemption) string {
+	return e.Name + ": " + e.Terms(day)
 }
 
 // day formats a time as a date when it is midnight UTC, as exemption
@@ -233,7 +215,7 @@ func (n *Namespace) denyRules() string {
 }
 
 // deniedRules lists, once each, the rules of the findings that deny.
-func deniedRules(findings []check.Finding) []string {
+func deniedRules(findings []report.Finding) []string {
 	var rules []string
 	for _, f := range findings {
 		if f.Action == policy.ActionDeny && !slices.Contains(rules, f.Rule) {

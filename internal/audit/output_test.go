@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 )
 
 // sampleReport is a report of every kind of namespace.
@@ -20,7 +20,7 @@ func sampleReport() *Report {
 		{
 			Name: "shop", Mode: policy.ModeEnforce, ConfiguredMode: policy.ModeDryRun, ModeSource: "policy default",
 			Denied: 1, Warnings: 1, Evaluated: 2,
-			ExpiredExemptions: []policy.ExemptionRef{{Name: "freeze", Reason: "migration", Rules: []string{"min-replicas"}, Expires: &expired}},
+			ExpiredExemptions: []report.Exemption{{Name: "freeze", Reason: "migration", Rules: []string{"min-replicas"}, Expires: &expired}},
 			Violations: []Violation{
 				{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
 				{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
@@ -30,9 +30,9 @@ func sampleReport() *Report {
 				Message: "PodDisruptionBudget ballast-deployment-api (maxUnavailable 1)",
 			}},
 			PodsLackingDefaults: Pods{Count: 3, Names: []string{"web-a", "web-b"}, Rules: []string{"prestop-hook"}},
-			Objects: []check.Object{
-				{Kind: "Deployment", Name: "api", Allowed: true, Findings: []check.Finding{}},
-				{Kind: "Deployment", Name: "web", Allowed: false, Findings: []check.Finding{
+			Objects: []report.Object{
+				{Kind: "Deployment", Name: "api", Allowed: true, Findings: []report.Finding{}},
+				{Kind: "Deployment", Name: "web", Allowed: false, Findings: []report.Finding{
 					{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "runs 1 replica", Fix: "set spec.replicas: 2"},
 					{Rule: "image-tag", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].image", Message: "uses latest|edge", Fix: "pin it"},
 				}},
@@ -44,7 +44,7 @@ func sampleReport() *Report {
 			Violations:          []Violation{},
 			PlannedPDBs:         []PlannedPDB{},
 			PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
-			Objects:             []check.Object{},
+			Objects:             []report.Object{},
 		},
 		{Name: "secret", Mode: policy.ModeEnforce, ConfiguredMode: policy.ModeDryRun, ModeSource: "policy default", Error: "deployments.apps is forbidden"},
 		{Name: "kube-system", Mode: policy.ModeOff, ConfiguredMode: policy.ModeOff, ModeSource: "excluded by the webhook configurations", Skipped: notServed},
@@ -160,15 +160,15 @@ func TestDay(t *testing.T) {
 func TestDescribeExemption(t *testing.T) {
 	until := time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC)
 	tests := map[string]struct {
-		in   policy.ExemptionRef
+		in   report.Exemption
 		want string
 	}{
 		"rules, owner and expiry": {
-			in:   policy.ExemptionRef{Name: "legacy", Reason: "rewrite", Owner: "team-a", Rules: []string{"min-replicas", "spread"}, Expires: &until},
+			in:   report.Exemption{Name: "legacy", Reason: "rewrite", Owner: "team-a", Rules: []string{"min-replicas", "spread"}, Expires: &until},
 			want: `legacy: rules min-replicas, spread; reason "rewrite"; owner team-a; expires 2099-01-01`,
 		},
 		"a mode, forever": {
-			in:   policy.ExemptionRef{Name: "exemptions[2]", Reason: "batch", Mode: policy.ModeWarn},
+			in:   report.Exemption{Name: "exemptions[2]", Reason: "batch", Mode: policy.ModeWarn},
 			want: `exemptions[2]: mode warn; reason "batch"`,
 		},
 	}

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
 )
 
@@ -44,8 +44,8 @@ type Namespace struct {
 	ModeSource     string      `json:"modeSource"`
 	// Exemptions are the policy's exemptions in force for the namespace,
 	// and ExpiredExemptions those that match it but have expired.
-	Exemptions        []policy.ExemptionRef `json:"exemptions,omitempty"`
-	ExpiredExemptions []policy.ExemptionRef `json:"expiredExemptions,omitempty"`
+	Exemptions        []report.Exemption `json:"exemptions,omitempty"`
+	ExpiredExemptions []report.Exemption `json:"expiredExemptions,omitempty"`
 	// Skipped says why the namespace was not evaluated: it is off, or the
 	// webhook never sees its requests.
 	Skipped string `json:"skipped,omitempty"`
@@ -73,7 +73,7 @@ type Namespace struct {
 	// Objects are the evaluated objects, in the shape of `ballast check`,
 	// by kind (Deployment, StatefulSet, DaemonSet,
 	// HorizontalPodAutoscaler, PodDisruptionBudget) and name.
-	Objects []check.Object `json:"objects"`
+	Objects []report.Object `json:"objects"`
 }
 
 // Violation counts the objects of a namespace that break a rule.
@@ -179,8 +179,8 @@ var kindRank = map[string]int{
 }
 
 // sortObjects orders objects by kind, then name.
-func sortObjects(objects []check.Object) {
-	slices.SortFunc(objects, func(a, b check.Object) int {
+func sortObjects(objects []report.Object) {
+	slices.SortFunc(objects, func(a, b report.Object) int {
 		return cmp.Or(cmp.Compare(kindRank[a.Kind], kindRank[b.Kind]), cmp.Compare(a.Name, b.Name))
 	})
 }

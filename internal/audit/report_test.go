@@ -5,17 +5,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 )
 
 // object returns a verdict with a finding per rule=action pair.
-func object(kind, name string, allowed bool, findings ...check.Finding) check.Object {
-	return check.Object{Kind: kind, Name: name, Allowed: allowed, Findings: findings}
+func object(kind, name string, allowed bool, findings ...report.Finding) report.Object {
+	return report.Object{Kind: kind, Name: name, Allowed: allowed, Findings: findings}
 }
 
-func deny(rule string) check.Finding { return check.Finding{Rule: rule, Action: policy.ActionDeny} }
-func warn(rule string) check.Finding { return check.Finding{Rule: rule, Action: policy.ActionWarn} }
+func deny(rule string) report.Finding { return report.Finding{Rule: rule, Action: policy.ActionDeny} }
+func warn(rule string) report.Finding { return report.Finding{Rule: rule, Action: policy.ActionWarn} }
 
 func TestTally(t *testing.T) {
 	// Two containers break resource-requests: one object, two findings.
@@ -24,17 +24,17 @@ func TestTally(t *testing.T) {
 	clean := object("StatefulSet", "db", true)
 	tests := map[string]struct {
 		mode       policy.Mode
-		objects    []check.Object
+		objects    []report.Object
 		denied     int
 		warnings   int
 		violations []Violation
 	}{
 		"nothing to count": {
-			mode: policy.ModeEnforce, objects: []check.Object{}, violations: []Violation{},
+			mode: policy.ModeEnforce, objects: []report.Object{}, violations: []Violation{},
 		},
 		"enforce: deny findings deny, the rest warn": {
 			mode:    policy.ModeEnforce,
-			objects: []check.Object{web, api, clean},
+			objects: []report.Object{web, api, clean},
 			denied:  1, warnings: 2,
 			violations: []Violation{
 				{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
@@ -44,7 +44,7 @@ func TestTally(t *testing.T) {
 		},
 		"warn: every finding is a warning": {
 			mode:    policy.ModeWarn,
-			objects: []check.Object{object("Deployment", "web", true, deny("min-replicas"), warn("image-tag"))},
+			objects: []report.Object{object("Deployment", "web", true, deny("min-replicas"), warn("image-tag"))},
 			denied:  0, warnings: 2,
 			violations: []Violation{
 				{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
@@ -53,7 +53,7 @@ func TestTally(t *testing.T) {
 		},
 		"violations: deny first, then the most objects, then by rule": {
 			mode: policy.ModeDryRun,
-			objects: []check.Object{
+			objects: []report.Object{
 				object("Deployment", "a", true, warn("spread"), warn("image-tag")),
 				object("Deployment", "b", true, warn("spread"), deny("readiness-probe")),
 			},
@@ -78,7 +78,7 @@ func TestTally(t *testing.T) {
 }
 
 func TestSortObjects(t *testing.T) {
-	objects := []check.Object{
+	objects := []report.Object{
 		object("PodDisruptionBudget", "a", true),
 		object("Deployment", "web", true),
 		object("HorizontalPodAutoscaler", "a", true),

@@ -12,6 +12,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
 )
 
@@ -52,43 +53,20 @@ func Run(opts Options) Report {
 	docs, errs := manifest.Read(opts.Paths, opts.Stdin)
 	c := newChecker(opts, docs)
 	r := Report{
-		Objects: make([]Object, 0, len(docs)),
+		Objects: make([]report.Object, 0, len(docs)),
 		Errors:  make([]Error, 0, len(errs)),
-		Summary: Summary{Mode: c.mode, Rules: map[string]int{}},
+		Summary: report.Summary{Mode: c.mode, Rules: map[string]int{}},
 	}
 	for i := range docs {
-		r.add(c.judge(i))
+		o := c.judge(i)
+		r.Objects = append(r.Objects, o)
+		r.Summary.Add(&o)
 	}
 	for _, e := range errs {
 		r.Errors = append(r.Errors, Error{Source: e.Source.String(), Message: e.Err.Error()})
 	}
 	r.Summary.Errors = len(r.Errors)
 	return r
-}
-
-// add appends an object and counts it.
-func (r *Report) add(o Object) {
-	r.Objects = append(r.Objects, o)
-	s := &r.Summary
-	s.Objects++
-	if o.Skipped != "" {
-		s.Skipped++
-		return
-	}
-	s.Evaluated++
-	if !o.Allowed {
-		s.Denied++
-	}
-	for _, f := range o.Findings {
-		s.Rules[f.Rule]++
-		switch f.Action {
-		case policy.ActionDeny:
-			s.DenyFindings++
-		case policy.ActionWarn:
-			s.WarnFindings++
-		}
-	}
-	s.Mutations += len(o.Mutations)
 }
 
 // checker holds what judging one object needs to know of the others.
@@ -182,9 +160,9 @@ func (c *checker) settingsOf(ns string) *policy.Settings {
 }
 
 // judge returns the verdict on the i-th document.
-func (c *checker) judge(i int) Object {
+func (c *checker) judge(i int) report.Object {
 	d := c.docs[i]
-	o := Object{
+	o := report.Object{
 		APIVersion: d.APIVersion,
 		Kind:       d.Kind,
 		Namespace:  d.Namespace,
@@ -192,8 +170,8 @@ func (c *checker) judge(i int) Object {
 		Source:     d.Source.String(),
 		Template:   d.Template,
 		Allowed:    true,
-		Findings:   []Finding{},
-		Mutations:  []Mutation{},
+		Findings:   []report.Finding{},
+		Mutations:  []report.Mutation{},
 	}
 	obj := c.objects[i]
 	if obj == nil {
@@ -202,42 +180,7 @@ func (c *checker) judge(i int) Object {
 	}
 	ns := c.namespaces[i]
 	res := c.engine.Evaluate(engine.Input{Object: obj, Settings: c.settingsOf(ns), Related: *c.related[ns]})
-	judged := NewObject(d.APIVersion, res)
+	judged := report.NewObject(d.APIVersion, res)
 	judged.Source, judged.Template = o.Source, o.Template
 	return judged
-}
-
-// NewObject returns the verdict on an object from the engine's result:
-// what `ballast check` and `ballast audit` report for each object. Source
-// and Template are left empty for the caller, which knows where the object
-// came from.
-func NewObject(apiVersion string, res engine.Result) Object {
-	o := Object{
-		APIVersion: apiVersion,
-		Kind:       res.Kind,
-		Namespace:  res.Namespace,
-		Name:       res.Name,
-		Mode:       res.Mode,
-		Allowed:    res.Decision().Allowed,
-		Skipped:    res.Skipped,
-		Findings:   make([]Finding, 0, len(res.Findings)),
-		Mutations:  make([]Mutation, 0, len(res.Mutations)),
-	}
-	for _, f := range res.Findings {
-		o.Findings = append(o.Findings, Finding{Rule: f.Rule, Action: f.Action, Container: f.Container, Field: f.Field, Message: f.Message, Fix: f.Fix})
-	}
-	for _, m := range res.Mutations {
-		o.Mutations = append(o.Mutations, Mutation{Rule: m.Rule, Container: m.Container, Field: m.Field, Message: m.Message})
-	}
-	o.Exemptions = exemptions(res.Exemptions)
-	o.ExpiredExemptions = exemptions(res.Expired)
-	return o
-}
-
-func exemptions(refs []policy.ExemptionRef) []Exemption {
-	var out []Exemption
-	for _, e := range refs {
-		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires})
-	}
-	return out
 }

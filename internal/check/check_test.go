@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 )
 
 // now is the fixed moment of every check in these tests.
@@ -69,7 +70,7 @@ func runCheck(t *testing.T, spec *policy.Spec, opts Options, manifests ...string
 }
 
 // object returns the report's object of kind and name.
-func object(t *testing.T, r Report, kind, name string) Object {
+func object(t *testing.T, r Report, kind, name string) report.Object {
 	t.Helper()
 	for _, o := range r.Objects {
 		if o.Kind == kind && o.Name == name {
@@ -77,10 +78,10 @@ func object(t *testing.T, r Report, kind, name string) Object {
 		}
 	}
 	require.Failf(t, "object not in report", "%s %s", kind, name)
-	return Object{}
+	return report.Object{}
 }
 
-func rules(o Object) []string {
+func rules(o report.Object) []string {
 	var ids []string
 	for _, f := range o.Findings {
 		ids = append(ids, f.Rule)
@@ -187,7 +188,7 @@ func TestRunExemptionsExpireAtNow(t *testing.T) {
 				Reason: "one replica by design", Expires: &metav1.Time{Time: tc.expires},
 			}}
 			o := object(t, runCheck(t, &spec, Options{}, deployment("shop", "web", 1)), "Deployment", "web")
-			want := []Exemption{{Name: "single", Reason: "one replica by design", Rules: []string{"min-replicas"}, Expires: &tc.expires}}
+			want := []report.Exemption{{Name: "single", Reason: "one replica by design", Rules: []string{"min-replicas"}, Expires: &tc.expires}}
 			if tc.expired {
 				assert.Equal(t, want, o.ExpiredExemptions)
 				assert.Empty(t, o.Exemptions)
@@ -206,7 +207,7 @@ func TestRunExemptionsExpireAtNow(t *testing.T) {
 func TestRunSummary(t *testing.T) {
 	cronJob := "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: report\n"
 	r := runCheck(t, nil, Options{}, deployment("shop", "one", 1), deployment("shop", "two", 2), cronJob, "kind: [broken\n")
-	assert.Equal(t, Summary{
+	assert.Equal(t, report.Summary{
 		Mode:         policy.ModeEnforce,
 		Objects:      3,
 		Evaluated:    2,

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/ballast-dev/ballast/internal/report"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -24,7 +26,7 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	for i := range r.Objects {
-		r.Objects[i].writeText(&b)
+		writeObject(&b, &r.Objects[i])
 	}
 	if len(r.Errors) > 0 {
 		b.WriteString("Errors\n")
@@ -33,18 +35,19 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	r.Summary.writeText(&b)
+	writeSummary(&b, &r.Summary)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
 }
 
-func (o *Object) writeText(b *strings.Builder) {
+// writeObject writes an object Ballast evaluates, and nothing for the others.
+func writeObject(b *strings.Builder, o *report.Object) {
 	if o.Mode == "" {
 		return
 	}
-	fmt.Fprintf(b, "%s %s (%s", o.Kind, o.name(), o.Source)
+	fmt.Fprintf(b, "%s %s (%s", o.Kind, qualifiedName(o), o.Source)
 	if o.Template != "" {
 		fmt.Fprintf(b, ", %s", o.Template)
 	}
@@ -56,53 +59,37 @@ func (o *Object) writeText(b *strings.Builder) {
 		b.WriteString("  ok\n")
 	}
 	for _, f := range o.Findings {
-		fmt.Fprintf(b, "  %-4s %s  %s\n", strings.ToUpper(string(f.Action)), f.Rule, f.Field)
-		fmt.Fprintf(b, "       %s\n", f.Message)
-		if f.Fix != "" {
-			fmt.Fprintf(b, "       fix: %s\n", f.Fix)
-		}
+		b.WriteString(f.Text("  "))
 	}
 	for _, m := range o.Mutations {
 		fmt.Fprintf(b, "  SET  %s  %s\n", m.Rule, m.Field)
 		fmt.Fprintf(b, "       %s\n", m.Message)
 	}
 	for _, e := range o.Exemptions {
-		fmt.Fprintf(b, "  EXEMPT %s: %s\n", e.Name, e.describe())
+		fmt.Fprintf(b, "  EXEMPT %s: %s\n", e.Name, e.Terms(rfc3339))
 	}
 	for _, e := range o.ExpiredExemptions {
-		fmt.Fprintf(b, "  EXPIRED %s: no longer applies (%s)\n", e.Name, e.describe())
+		fmt.Fprintf(b, "  EXPIRED %s: no longer applies (%s)\n", e.Name, e.Terms(rfc3339))
 	}
 	b.WriteString("\n")
 }
 
-// name returns namespace/name, or name for objects without a namespace.
-func (o *Object) name() string {
+// qualifiedName returns namespace/name, or name for objects without a
+// namespace.
+func qualifiedName(o *report.Object) string {
 	if o.Namespace == "" {
 		return o.Name
 	}
 	return o.Namespace + "/" + o.Name
 }
 
-// describe says what an exemption does, why, whose it is and until when.
-func (e *Exemption) describe() string {
-	var parts []string
-	if len(e.Rules) > 0 {
-		parts = append(parts, "rules "+strings.Join(e.Rules, ", "))
-	}
-	if e.Mode != "" {
-		parts = append(parts, "mode "+string(e.Mode))
-	}
-	parts = append(parts, fmt.Sprintf("reason %q", e.Reason))
-	if e.Owner != "" {
-		parts = append(parts, "owner "+e.Owner)
-	}
-	if e.Expires != nil {
-		parts = append(parts, "expires "+e.Expires.UTC().Format(time.RFC3339))
-	}
-	return strings.Join(parts, "; ")
+// rfc3339 writes an exemption's expiry in UTC.
+func rfc3339(t time.Time) string {
+	return t.UTC().Format(time.RFC3339)
 }
 
-func (s *Summary) writeText(b *strings.Builder) {
+// writeSummary writes the summary line.
+func writeSummary(b *strings.Builder, s *report.Summary) {
 	fmt.Fprintf(b, "Summary (mode %s): objects: %d (%d evaluated, %d skipped); denied: %d; findings: %d deny, %d warn; mutations: %d; errors: %d\n",
 		s.Mode, s.Objects, s.Evaluated, s.Skipped, s.Denied, s.DenyFindings, s.WarnFindings, s.Mutations, s.Errors)
 }
