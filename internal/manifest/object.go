@@ -8,7 +8,7 @@ import (
 
 	yamlv3 "go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/kubernetes/scheme"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 )
 
 // header is the part of an object Read looks at before decoding it.
@@ -71,7 +71,7 @@ func (r *reader) object(src Source, base int, template string, data []byte, node
 		Raw:        data,
 	}
 	if evaluated[gvk] {
-		obj, _, err := scheme.Codecs.UniversalDeserializer().Decode(data, nil, nil)
+		obj, _, err := clientgoscheme.Codecs.UniversalDeserializer().Decode(data, nil, nil)
 		if err != nil {
 			r.fail(src, fmt.Errorf("invalid %s %q: %w", h.Kind, h.Metadata.Name, err))
 			return

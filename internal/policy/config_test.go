@@ -70,7 +70,7 @@ func TestDocExamples(t *testing.T) {
 		}
 		examples++
 		_, err := Parse([]byte(body))
-		assert.NoError(t, err, body)
+		require.NoError(t, err, body)
 	}
 	assert.GreaterOrEqual(t, examples, 2)
 }

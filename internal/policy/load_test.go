@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -212,7 +211,7 @@ func TestParseSyntaxErrors(t *testing.T) {
 			_, err := Parse([]byte(test.doc))
 			require.EqualError(t, err, test.want)
 			var invalid *InvalidError
-			assert.False(t, errors.As(err, &invalid), "a syntax error is not an *InvalidError")
+			assert.NotErrorAs(t, err, &invalid, "a syntax error is not an *InvalidError")
 		})
 	}
 }

@@ -966,7 +966,13 @@ func (rec *reviewRecorder) serve(w http.ResponseWriter, r *http.Request) {
 
 	ar.Response = &admissionv1.AdmissionResponse{UID: req.UID, Allowed: true}
 	ar.Request = nil
-	_ = json.NewEncoder(w).Encode(&ar)
+	body, err := json.Marshal(&ar)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
 }
 
 // pointAt makes cc call the recorder at the path of its service.

@@ -377,7 +377,7 @@ func TestChartPodDisruptionBudget(t *testing.T) {
 			assert.Equal(t, tc.wantMin, pdb.Spec.MinAvailable)
 			assert.Equal(t, tc.wantMax, pdb.Spec.MaxUnavailable)
 			// As the disruption controller computes it.
-			allowed := 0
+			var allowed int
 			if pdb.Spec.MinAvailable != nil {
 				minPods, err := intstr.GetScaledValueFromIntOrPercent(pdb.Spec.MinAvailable, tc.replicas, true)
 				require.NoError(t, err)

@@ -291,7 +291,9 @@ func ballastBinary(t *testing.T) string {
 	t.Helper()
 	flags := dockerfileBuild(t)
 	goBuild.once.Do(func() {
-		dir, err := os.MkdirTemp("", "ballast-chart-test-")
+		// Not t.TempDir: the binary outlives the test that built it, for
+		// the other tests of the process; TestMain removes it.
+		dir, err := os.MkdirTemp("", "ballast-chart-test-") //nolint:usetesting // shared by the whole test process
 		if err != nil {
 			goBuild.err = err
 			return
