@@ -105,20 +105,20 @@ func (c keyChange) String() string {
 	return s + " changed"
 }
 
-// keyChanges returns the ballast.dev/ keys that differ between old and
-// new, sorted by key.
-func keyChanges(what string, old, new map[string]string) []keyChange {
+// keyChanges returns the ballast.dev/ keys that differ between before and
+// after, sorted by key.
+func keyChanges(what string, before, after map[string]string) []keyChange {
 	var out []keyChange
-	for key, v := range new {
+	for key, v := range after {
 		if !strings.HasPrefix(key, policy.Prefix) {
 			continue
 		}
-		if was, had := old[key]; !had || was != v {
+		if was, had := before[key]; !had || was != v {
 			out = append(out, keyChange{what: what, key: key, old: was, new: v, had: had, has: true})
 		}
 	}
-	for key, was := range old {
-		if _, has := new[key]; !has && strings.HasPrefix(key, policy.Prefix) {
+	for key, was := range before {
+		if _, has := after[key]; !has && strings.HasPrefix(key, policy.Prefix) {
 			out = append(out, keyChange{what: what, key: key, old: was, had: true})
 		}
 	}

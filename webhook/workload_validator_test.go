@@ -392,10 +392,10 @@ func TestValidateWorkloadsAnswersDryRunRequestsLikeRealOnes(t *testing.T) {
 		t.Run(ns, func(t *testing.T) {
 			e := newEnv(t, options{})
 			req := request(t, admissionv1.Create, deploymentGVK, "deployments", ns, legacyDeployment(ns), nil)
-			real := e.review(t, webhook.ValidateWorkloadsPath, req)
+			served := e.review(t, webhook.ValidateWorkloadsPath, req)
 			req.DryRun = ptr.To(true)
 			dry := e.review(t, webhook.ValidateWorkloadsPath, req)
-			assert.Equal(t, real, dry)
+			assert.Equal(t, served, dry)
 		})
 	}
 }

@@ -273,7 +273,7 @@ func (a *auditor) listPages(ctx context.Context, k *objectKind, namespace string
 			a.collect(k, item)
 		}
 		n += len(items)
-		a.progress.show("listing %s%s: %d", k.resource, where, n)
+		a.progress.showf("listing %s%s: %d", k.resource, where, n)
 		if cont = list.GetContinue(); cont == "" {
 			return n, nil
 		}

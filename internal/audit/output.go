@@ -81,6 +81,7 @@ func (n *Namespace) writeText(b *strings.Builder) {
 	case stateSkipped:
 		fmt.Fprintf(b, "%s: skipped, %s (%s)\n\n", n.Name, n.Skipped, n.ModeSource)
 		return
+	case stateEvaluated:
 	}
 	fmt.Fprintf(b, "%s: %s (%s)\n", n.Name, n.Mode, n.modeOrigin())
 	quiet := true

@@ -22,7 +22,7 @@ type progress struct {
 
 // show replaces the line, at most every progressInterval. Progress is a
 // courtesy: a failed write is not an error of the audit.
-func (p *progress) show(format string, args ...any) {
+func (p *progress) showf(format string, args ...any) {
 	if p.w == nil || time.Since(p.last) < progressInterval {
 		return
 	}

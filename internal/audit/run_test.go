@@ -216,7 +216,7 @@ func TestRunFails(t *testing.T) {
 			}, namespace("shop", nil))
 			_, err := audit.Run(t.Context(), c, audit.Options{Spec: &policy.Default().Spec, Namespace: tc.namespace})
 			require.ErrorContains(t, err, tc.want)
-			assert.True(t, errors.Is(err, tc.err), "wraps the API error")
+			assert.ErrorIs(t, err, tc.err, "wraps the API error")
 		})
 	}
 }

@@ -120,7 +120,7 @@ func newChecker(opts Options, docs []manifest.Document) *checker {
 		ns := c.namespaceOf(d)
 		m.SetNamespace(ns)
 		c.objects[i], c.namespaces[i] = obj, ns
-		c.relate(ns, d.Kind, obj)
+		c.relate(ns, obj)
 	}
 	return c
 }
@@ -137,7 +137,7 @@ func (c *checker) namespaceOf(d manifest.Document) string {
 }
 
 // relate records obj among the surroundings of the objects of namespace ns.
-func (c *checker) relate(ns, kind string, obj runtime.Object) {
+func (c *checker) relate(ns string, obj runtime.Object) {
 	rel := c.related[ns]
 	if rel == nil {
 		rel = &workload.Related{}

@@ -51,7 +51,7 @@ func (e *env) testDrain(t *testing.T) {
 	e.eventuallyPDB(t, ns, pdbName("web"), func(p *policyv1.PodDisruptionBudget) bool {
 		return observed(p) && p.Status.CurrentHealthy == 1 && p.Status.DesiredHealthy == 2
 	})
-	assert.NoError(t, e.evict(t, second), "a crash-looping pod can always be evicted")
+	require.NoError(t, e.evict(t, second), "a crash-looping pod can always be evicted")
 	err = e.evict(t, third)
 	assert.Truef(t, apierrors.IsTooManyRequests(err), "the last healthy pod is protected: want 429 Too Many Requests, got %v", err)
 }

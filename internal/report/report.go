@@ -162,6 +162,8 @@ func (s *Summary) Add(o *Object) {
 			s.DenyFindings++
 		case policy.ActionWarn:
 			s.WarnFindings++
+		case policy.ActionOff:
+			// The engine leaves out the findings of rules that are off.
 		}
 	}
 	s.Mutations += len(o.Mutations)

@@ -89,7 +89,7 @@ func (r *Related) Add(obj runtime.Object) bool {
 // For returns the neighbours the rules for kind k read, and none of the
 // others, so that every caller judges an object with exactly what the
 // webhook reads for it.
-func (r Related) For(k *Kind) Related {
+func (r *Related) For(k *Kind) Related {
 	var out Related
 	if k.Neighbours.Has(NeedPDBs) {
 		out.PDBs = r.PDBs

@@ -156,7 +156,7 @@ func (d *deployer) waitForMode(ctx context.Context, ns *corev1.Namespace) error 
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("namespace %s: Ballast never answers in mode %s (last: %q, %v): %w", ns.Name, want, got, err, ctx.Err())
+			return fmt.Errorf("namespace %s: Ballast never answers in mode %s (last: %q, %w): %w", ns.Name, want, got, err, ctx.Err())
 		case <-time.After(pollInterval):
 		}
 	}

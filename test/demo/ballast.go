@@ -75,7 +75,7 @@ func (p *ballastProcess) waitReady(ctx context.Context, healthAddr string) error
 		}
 		select {
 		case <-p.exited:
-			return fmt.Errorf("ballast serve exited while starting: %v", p.exitError())
+			return fmt.Errorf("ballast serve exited while starting: %w", p.exitError())
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
 		case <-tick.C:
@@ -88,7 +88,7 @@ func (p *ballastProcess) waitReady(ctx context.Context, healthAddr string) error
 func (p *ballastProcess) stop() error {
 	select {
 	case <-p.exited:
-		return fmt.Errorf("ballast serve exited before it was stopped: %v", p.exitError())
+		return fmt.Errorf("ballast serve exited before it was stopped: %w", p.exitError())
 	default:
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {

@@ -71,8 +71,8 @@ func run(ctx context.Context, cfg config) (err error) {
 			err = errors.Join(err, fmt.Errorf("cleaning up: %w", cerr))
 			return
 		}
-		p.line("")
-		p.line("Cleaned up: Ballast and the control plane are stopped, %s is removed. The demo took %s.", dir, since(started))
+		p.linef("")
+		p.linef("Cleaned up: Ballast and the control plane are stopped, %s is removed. The demo took %s.", dir, since(started))
 	}()
 
 	p.title("Ballast demo: the admission webhook, running as in production, against a local Kubernetes control plane")
@@ -86,14 +86,14 @@ func run(ctx context.Context, cfg config) (err error) {
 		return err
 	}
 	cleanups = append(cleanups, cp.Stop)
-	step.done("ready")
+	step.donef("ready")
 
 	step = p.step("Rendering the webhook configurations of %s with helm", cfg.Chart)
 	hooks, err := chart.RenderWebhooks(ctx, chart.Options{Helm: cfg.Helm, Chart: cfg.Chart, KubeVersion: controlplane.KubernetesVersion})
 	if err != nil {
 		return err
 	}
-	step.done(strings.Join(webhookNames(hooks), ", "))
+	step.donef(strings.Join(webhookNames(hooks), ", "))
 
 	// Ballast, as `ballast serve`, with a serving certificate of a
 	// throwaway CA, which the webhook configurations trust.
@@ -145,13 +145,13 @@ func run(ctx context.Context, cfg config) (err error) {
 		return fail(err)
 	}
 	cleanups = append(cleanups, func() error { return withLogTail(ballast.stop(), ballastLog) })
-	step.done("ready, pid %d, webhooks on port %d", ballast.cmd.Process.Pid, install.LocalServingPort)
+	step.donef("ready, pid %d, webhooks on port %d", ballast.cmd.Process.Pid, install.LocalServingPort)
 
 	step = p.step("Installing the webhook configurations, pointed at https://%s", net.JoinHostPort(install.LocalServingHost, strconv.Itoa(install.LocalServingPort)))
 	if err := install.Install(cp.Config); err != nil {
 		return fmt.Errorf("installing the webhook configurations: %w", err)
 	}
-	step.done("done")
+	step.donef("done")
 
 	d, err := newDeployer(cp, s)
 	if err != nil {
@@ -161,20 +161,20 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err := d.apply(ctx); err != nil {
 		return fail(err)
 	}
-	step.done("%d objects", len(s.manifests))
+	step.donef("%d objects", len(s.manifests))
 
 	step = p.step("Waiting for the pods (ReplicaSet controller) and the PodDisruptionBudgets Ballast announced")
 	pods, err := d.waitForPods(ctx)
 	if err != nil {
 		return fail(err)
 	}
-	step.done("%d pods", pods)
+	step.donef("%d pods", pods)
 
 	step = p.step("Trying, as developer %q, to exempt namespace %s by labelling it %s", developer, guardNamespace, guardLabel)
 	if err := d.tryExempt(ctx); err != nil {
 		return fail(err)
 	}
-	step.done("done")
+	step.donef("done")
 
 	p.report(d)
 	if err := d.unexpected(); err != nil {

@@ -21,18 +21,18 @@ type printer struct {
 }
 
 // line writes one line.
-func (p *printer) line(format string, args ...any) {
+func (p *printer) linef(format string, args ...any) {
 	fmt.Fprintf(p.w, format+"\n", args...)
 }
 
 // title writes the demo's title.
 func (p *printer) title(text string) {
-	p.line("%s\n%s\n", text, strings.Repeat("=", len(text)))
+	p.linef("%s\n%s\n", text, strings.Repeat("=", len(text)))
 }
 
 // section writes a section heading.
 func (p *printer) section(text string) {
-	p.line("\n%s\n%s", text, strings.Repeat("-", len(text)))
+	p.linef("\n%s\n%s", text, strings.Repeat("-", len(text)))
 }
 
 // progress is a step under way.
@@ -49,7 +49,7 @@ func (p *printer) step(format string, args ...any) progress {
 }
 
 // done ends the step's line with its result and how long it took.
-func (s progress) done(format string, args ...any) {
+func (s progress) donef(format string, args ...any) {
 	fmt.Fprintf(s.p.w, format+" (%s)\n", append(args, since(s.started))...)
 }
 
@@ -57,15 +57,15 @@ func (s progress) done(format string, args ...any) {
 // then the developer's attempt to exempt a namespace.
 func (p *printer) report(d *deployer) {
 	p.section("What happened")
-	p.line("The policy (%s): default mode %s; %s; namespace admins: %s.",
+	p.linef("The policy (%s): default mode %s; %s; namespace admins: %s.",
 		d.samples.policyFile, d.samples.policy.Spec.Mode, labelRule(d.samples.policy), subjects(d.samples.policy.Spec.NamespaceAdmins))
 
 	for _, ns := range d.namespaces() {
 		s := d.settings(ns)
 		p.section(fmt.Sprintf("Namespace %s: mode %s, from the %s", ns.Name, s.Mode, s.ModeSource))
-		p.line("%s", modeMeaning(s.Mode))
+		p.linef("%s", modeMeaning(s.Mode))
 		for _, e := range s.Exemptions {
-			p.line("Exemption %s is in force: rules %s. Reason: %s Owner: %s%s.",
+			p.linef("Exemption %s is in force: rules %s. Reason: %s Owner: %s%s.",
 				e.Name, strings.Join(e.Rules, ", "), e.Reason, e.Owner, expiry(e.Expires))
 		}
 		for _, o := range d.outcomes {
@@ -77,17 +77,17 @@ func (p *printer) report(d *deployer) {
 
 	p.section("Tenants cannot exempt themselves")
 	if g := d.guard; g != nil {
-		p.line("RBAC lets developer %q patch its namespaces; it labels namespace %s %s:", developer, guardNamespace, guardLabel)
+		p.linef("RBAC lets developer %q patch its namespaces; it labels namespace %s %s:", developer, guardNamespace, guardLabel)
 		if g.err != nil {
-			p.line("  DENIED")
+			p.linef("  DENIED")
 			p.quote(g.err.Error())
 		} else {
-			p.line("  ACCEPTED: Ballast did not stop it")
+			p.linef("  ACCEPTED: Ballast did not stop it")
 		}
-		p.line("Only the policy's namespace admins (%s) may change ballast.dev/ labels and annotations.", subjects(d.samples.policy.Spec.NamespaceAdmins))
+		p.linef("Only the policy's namespace admins (%s) may change ballast.dev/ labels and annotations.", subjects(d.samples.policy.Spec.NamespaceAdmins))
 	}
 	p.summary(d)
-	p.line("\ndocs/demo.md explains how to read this.")
+	p.linef("\ndocs/demo.md explains how to read this.")
 }
 
 // summary writes one line per sample workload: its namespace's mode,
@@ -142,26 +142,26 @@ func (p *printer) outcome(o *outcome, mode policy.Mode) {
 			verdict = "FAILED"
 		}
 	}
-	p.line("\n%s %s: %s", kindOf(o.obj), o.obj.GetName(), verdict)
+	p.linef("\n%s %s: %s", kindOf(o.obj), o.obj.GetName(), verdict)
 	if story != "" {
-		p.line("  (%s)", story)
+		p.linef("  (%s)", story)
 	}
 	if o.err != nil {
 		p.quote(o.err.Error())
 	}
 	switch {
 	case len(o.warnings) > 0:
-		p.line("  The developer read %d warnings:", len(o.warnings))
+		p.linef("  The developer read %d warnings:", len(o.warnings))
 		for _, w := range o.warnings {
-			p.line("    Warning: %s", w)
+			p.linef("    Warning: %s", w)
 		}
 	case o.err == nil:
-		p.line("  No warning.")
+		p.linef("  No warning.")
 	}
 	if len(o.pdbs) > 0 {
-		p.line("  Ballast created PodDisruptionBudget %s for it.", strings.Join(o.pdbs, ", "))
+		p.linef("  Ballast created PodDisruptionBudget %s for it.", strings.Join(o.pdbs, ", "))
 	} else if o.err == nil && slices.ContainsFunc(o.warnings, func(w string) bool { return strings.Contains(w, "Ballast creates PodDisruptionBudget") }) {
-		p.line("  The announced PodDisruptionBudget was not there within %s.", pdbWaitTimeout)
+		p.linef("  The announced PodDisruptionBudget was not there within %s.", pdbWaitTimeout)
 	}
 	if dep, ok := o.obj.(*appsv1.Deployment); ok && o.err == nil {
 		p.pods(dep, o.pods, mode)
@@ -174,27 +174,27 @@ func (p *printer) pods(dep *appsv1.Deployment, pods []corev1.Pod, mode policy.Mo
 	if len(pods) == 0 {
 		return
 	}
-	p.line("  Its pods, as the ReplicaSet controller created them:")
+	p.linef("  Its pods, as the ReplicaSet controller created them:")
 	for i := range pods {
 		pod := &pods[i]
 		injected, ok := pod.Annotations[policy.InjectedAnnotation]
 		switch {
 		case ok:
-			p.line("    %s  %s=%s", pod.Name, policy.InjectedAnnotation, injected)
+			p.linef("    %s  %s=%s", pod.Name, policy.InjectedAnnotation, injected)
 		case mode == policy.ModeDryRun:
-			p.line("    %s  not mutated: in dryrun Ballast only says what it would set", pod.Name)
+			p.linef("    %s  not mutated: in dryrun Ballast only says what it would set", pod.Name)
 		case mode == policy.ModeOff:
-			p.line("    %s  not mutated: Ballast was not even called", pod.Name)
+			p.linef("    %s  not mutated: Ballast was not even called", pod.Name)
 		default:
-			p.line("    %s  not mutated", pod.Name)
+			p.linef("    %s  not mutated", pod.Name)
 		}
 		if i > 0 {
 			continue
 		}
 		items := strings.Split(injected, ",")
-		p.line("      %s", describeGrace(dep, pod, slices.Contains(items, "termination-grace")))
+		p.linef("      %s", describeGrace(dep, pod, slices.Contains(items, "termination-grace")))
 		for _, c := range pod.Spec.Containers {
-			p.line("      container %s: %s; %s", c.Name,
+			p.linef("      container %s: %s; %s", c.Name,
 				describePreStop(&c, slices.Contains(items, "prestop-sleep/"+c.Name)),
 				describeReadiness(&c, slices.Contains(items, "readiness-probe/"+c.Name)))
 		}
@@ -205,7 +205,7 @@ func (p *printer) pods(dep *appsv1.Deployment, pods []corev1.Pod, mode policy.Mo
 // line.
 func (p *printer) quote(msg string) {
 	for _, l := range strings.Split(msg, "\n") {
-		p.line("    | %s", l)
+		p.linef("    | %s", l)
 	}
 }
 

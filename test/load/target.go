@@ -155,7 +155,7 @@ func (t *target) stop() error {
 	if t.stopSrv != nil {
 		t.stopSrv()
 		if err := <-t.done; err != nil {
-			errs = append(errs, fmt.Errorf("Ballast's server: %w", err))
+			errs = append(errs, fmt.Errorf("the server of Ballast: %w", err))
 		}
 	}
 	if t.cp != nil {
@@ -192,7 +192,7 @@ func waitReady(ctx context.Context, healthAddr string, done chan error) error {
 		select {
 		case err := <-done:
 			done <- err
-			return fmt.Errorf("Ballast's server stopped while starting: %w", err)
+			return fmt.Errorf("the server of Ballast stopped while starting: %w", err)
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
 		case <-tick.C:
