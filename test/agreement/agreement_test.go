@@ -22,9 +22,10 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/check"
-	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // TestMain fulfils controller-runtime's global logger, which the webhook
@@ -169,7 +170,7 @@ func objectKey(namespace, kind, name string) string {
 // namespace is read with those of enforce, as `ballast check` leaves it
 // off) and their Namespace, whose labels set the mode. It returns the
 // verdicts by objectKey.
-func runCheck(t *testing.T, spec *policy.Spec, spaces []*space) map[string]check.Object {
+func runCheck(t *testing.T, spec *policy.Spec, spaces []*space) map[string]report.Object {
 	t.Helper()
 	streams := map[policy.Mode]*strings.Builder{}
 	var modes []policy.Mode
@@ -189,7 +190,7 @@ func runCheck(t *testing.T, spec *policy.Spec, spaces []*space) map[string]check
 			streams[mode].Write(b)
 		}
 	}
-	out := map[string]check.Object{}
+	out := map[string]report.Object{}
 	for _, mode := range modes {
 		r := check.Run(check.Options{
 			Paths: []string{"-"},
@@ -218,7 +219,7 @@ func manifests(s *space) []map[string]any {
 }
 
 // compare compares what the three say of the objects of a space.
-func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays map[string]check.Object, auditNS *audit.Namespace) {
+func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays map[string]report.Object, auditNS *audit.Namespace) {
 	if !assert.NotNil(t, auditNS, "audit does not report namespace %s", s.name) {
 		auditNS = &audit.Namespace{}
 	}
@@ -229,7 +230,7 @@ func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays ma
 	}
 
 	var auditObjects int
-	checked := map[*item]check.Object{}
+	checked := map[*item]report.Object{}
 	for _, it := range s.items {
 		co, ok := checkSays[objectKey(s.name, it.Kind(), it.Name())]
 		if !assert.True(t, ok, "%s: check does not report it", it) {
@@ -241,7 +242,7 @@ func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays ma
 		assert.Equal(t, s.variant.mode, got.Mode, "%s: the mode the webhook judges in", it)
 		assert.Equal(t, want, got, "%s: check (expected) and the webhook (actual) disagree", it)
 
-		if it.Kind() == engine.KindPod {
+		if it.Kind() == workload.KindPod {
 			continue // audit reports Pods by namespace, below
 		}
 		if off {
@@ -281,7 +282,7 @@ func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays ma
 
 	// What check says a workload's pods receive is what its Pod receives.
 	for _, it := range s.items {
-		if it.Kind() != engine.KindPod {
+		if it.Kind() != workload.KindPod {
 			continue
 		}
 		pod, workload := checked[it], workloadOf(s, it)
@@ -306,7 +307,7 @@ func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays ma
 // was built from.
 func workloadOf(s *space, pod *item) *item {
 	for _, it := range s.items {
-		if _, ok := podOwners[it.Kind()]; ok && strings.ToLower(it.Kind())+"-"+it.Name() == pod.Name() {
+		if _, ok := podOwner(it.Kind()); ok && strings.ToLower(it.Kind())+"-"+it.Name() == pod.Name() {
 			return it
 		}
 	}
@@ -318,7 +319,7 @@ func workloadOf(s *space, pod *item) *item {
 func lackingDefaults(s *space, rulesOf func(*item) []string) audit.Pods {
 	p := audit.Pods{Names: []string{}, Rules: []string{}}
 	for _, it := range s.items {
-		if it.Kind() != engine.KindPod {
+		if it.Kind() != workload.KindPod {
 			continue
 		}
 		rules := rulesOf(it)
@@ -338,7 +339,7 @@ func lackingDefaults(s *space, rulesOf func(*item) []string) audit.Pods {
 	return p
 }
 
-func ruleIDs(ms []check.Mutation) []string {
+func ruleIDs(ms []report.Mutation) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.Rule)
@@ -347,18 +348,18 @@ func ruleIDs(ms []check.Mutation) []string {
 }
 
 // find returns the object of kind and name among objects.
-func find(objects []check.Object, kind, name string) (check.Object, bool) {
+func find(objects []report.Object, kind, name string) (report.Object, bool) {
 	for _, o := range objects {
 		if o.Kind == kind && o.Name == name {
 			return o, true
 		}
 	}
-	return check.Object{}, false
+	return report.Object{}, false
 }
 
 // bare returns o without what says where it was read from, a file or the
 // cluster.
-func bare(o check.Object) check.Object {
+func bare(o report.Object) report.Object {
 	o.Source, o.Template = "", ""
 	return o
 }

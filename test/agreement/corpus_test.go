@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ballast-dev/ballast/internal/policy"
-	"github.com/ballast-dev/ballast/validators"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // now is the clock of all three.
@@ -71,8 +71,8 @@ func basePolicy() map[string]any {
 				"name":       exemptionInForce,
 				"namespaces": []any{"exm-*"},
 				"rules": []any{
-					validators.MinReplicasID, validators.ReadinessProbeID, validators.TerminationGraceID,
-					validators.PDBID, validators.ImageTagID,
+					policy.RuleMinReplicas, policy.RuleReadinessProbe, policy.RuleTerminationGrace,
+					policy.RulePDB, policy.RuleImageTag,
 				},
 				"reason":  "The agreement test exempts some rules until tomorrow.",
 				"owner":   "agreement",
@@ -280,19 +280,22 @@ func (s *space) namespace() *unstructured.Unstructured {
 	return ns
 }
 
-// podOwners are the kinds of the controllers that create the Pods of each
-// workload kind.
-var podOwners = map[string]string{
-	validators.KindDeployment:  "ReplicaSet",
-	validators.KindStatefulSet: validators.KindStatefulSet,
-	validators.KindDaemonSet:   validators.KindDaemonSet,
+// podOwner returns the kind of the controller that creates the Pods of
+// workloads of kind, as the workload model says, and false for kinds that
+// run no pods from a template.
+func podOwner(kind string) (string, bool) {
+	k, ok := workload.Named(kind)
+	if !ok || !k.IsWorkload() {
+		return "", false
+	}
+	return k.PodOwner, true
 }
 
 // podOf returns a Pod of a workload's pod template as its controller
 // creates it, or nil when obj is not a workload.
 func podOf(t *testing.T, obj *unstructured.Unstructured) *unstructured.Unstructured {
 	t.Helper()
-	owner, ok := podOwners[obj.GetKind()]
+	owner, ok := podOwner(obj.GetKind())
 	if !ok {
 		return nil
 	}
@@ -307,7 +310,7 @@ func podOf(t *testing.T, obj *unstructured.Unstructured) *unstructured.Unstructu
 	require.NoError(t, err)
 
 	ownerName := obj.GetName()
-	if owner == "ReplicaSet" {
+	if owner == workload.KindReplicaSet {
 		ownerName += "-7c5d8f6b9d"
 	}
 	pod := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}

@@ -10,11 +10,11 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 
-	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
-	"github.com/ballast-dev/ballast/validators"
 )
 
 // A verdict is what one of the three says of one object, in the terms the
@@ -62,7 +62,7 @@ func mutation(rule, container string) string {
 // fromObject returns the verdict of check or audit on an object. sent is
 // the object the webhook was sent, for a Pod: the JSON pointer of each
 // mutation is cut where the webhook's patch adds a missing parent.
-func fromObject(o check.Object, sent map[string]any) verdict {
+func fromObject(o report.Object, sent map[string]any) verdict {
 	v := verdict{Mode: o.Mode, Allowed: o.Allowed, Skipped: o.Skipped != ""}
 	if v.Skipped {
 		return v // the webhook says nothing more of a skipped object
@@ -70,7 +70,7 @@ func fromObject(o check.Object, sent map[string]any) verdict {
 	for _, f := range o.Findings {
 		v.Findings = append(v.Findings, finding(o.Mode, f.Rule, f.Action, f.Field, f.Message, f.Fix))
 	}
-	patched := o.Kind == engine.KindPod && o.Mode != policy.ModeDryRun
+	patched := o.Kind == workload.KindPod && o.Mode != policy.ModeDryRun
 	for _, m := range o.Mutations {
 		s := mutation(m.Rule, m.Container)
 		if patched {
@@ -226,7 +226,7 @@ const pdbMutator = "pdb-reconciler"
 // ruleOf returns the rule a mutator satisfies.
 func ruleOf(mutator string) string {
 	if mutator == pdbMutator {
-		return validators.PDBID
+		return policy.RulePDB
 	}
 	for _, m := range mutators.Default() {
 		if m.ID() == mutator {

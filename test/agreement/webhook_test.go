@@ -27,10 +27,10 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/ballast-dev/ballast/internal/demo/chart"
-	"github.com/ballast-dev/ballast/internal/demo/servingcert"
 	"github.com/ballast-dev/ballast/internal/server"
+	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
