@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"slices"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -56,31 +53,32 @@ type objectKind struct {
 	// deployments.apps.
 	resource string
 	newList  func() client.ObjectList
+	// model is the kind in the workload model; nil for Namespaces.
+	model *workload.Kind
 }
 
-// The kinds the audit lists.
-var (
-	namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), "namespaces",
-		func() client.ObjectList { return &corev1.NamespaceList{} }}
-	pdbKind = objectKind{policyv1.SchemeGroupVersion.WithKind(workload.KindPDB), "poddisruptionbudgets.policy",
-		func() client.ObjectList { return &policyv1.PodDisruptionBudgetList{} }}
-	hpaKind = objectKind{autoscalingv2.SchemeGroupVersion.WithKind(workload.KindHPA), "horizontalpodautoscalers.autoscaling",
-		func() client.ObjectList { return &autoscalingv2.HorizontalPodAutoscalerList{} }}
-	deploymentKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindDeployment), "deployments.apps",
-		func() client.ObjectList { return &appsv1.DeploymentList{} }}
-	statefulSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindStatefulSet), "statefulsets.apps",
-		func() client.ObjectList { return &appsv1.StatefulSetList{} }}
-	daemonSetKind = objectKind{appsv1.SchemeGroupVersion.WithKind(workload.KindDaemonSet), "daemonsets.apps",
-		func() client.ObjectList { return &appsv1.DaemonSetList{} }}
-	podKind = objectKind{corev1.SchemeGroupVersion.WithKind(workload.KindPod), "pods",
-		func() client.ObjectList { return &corev1.PodList{} }}
-)
+// namespaceKind is the kind of the Namespaces the audit lists first.
+var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), "namespaces",
+	func() client.ObjectList { return &corev1.NamespaceList{} }, nil}
 
-// objectKinds are listed in this order: a workload's neighbours (PDBs and
-// HPAs) first, so that each workload is evaluated as its page arrives and
-// only what the PDB rules need of it is kept; PDBs and HPAs are evaluated
-// once every workload is known.
-var objectKinds = []*objectKind{&pdbKind, &hpaKind, &deploymentKind, &statefulSetKind, &daemonSetKind, &podKind}
+// objectKinds are listed in this order: every kind a neighbour of another
+// (PDBs, HPAs, then the workloads, in the order the model lists
+// neighbours), then Pods. So each workload is evaluated as its page
+// arrives, with the PDBs and HPAs its kind reads all known, and only what
+// the PDB rules need of it is kept; PDBs and HPAs are evaluated once every
+// workload is known.
+var objectKinds = func() []*objectKind {
+	var out []*objectKind
+	pod, _ := workload.Named(workload.KindPod)
+	for _, k := range append(slices.Clone((workload.NeedPDBs | workload.NeedHPAs | workload.NeedWorkloads).Kinds()), pod) {
+		resource := k.Resource
+		if k.GVK.Group != "" {
+			resource += "." + k.GVK.Group
+		}
+		out = append(out, &objectKind{gvk: k.GVK, resource: resource, newList: k.NewList, model: k})
+	}
+	return out
+}()
 
 // auditor holds the state of one audit.
 type auditor struct {
@@ -100,11 +98,9 @@ type space struct {
 	// podSettings are settings in dryrun: a Pod's mutations are the same
 	// in every mode that is not off, and dryrun spares the JSON patch.
 	podSettings *policy.Settings
-	// The neighbours the webhook reads: PDBs and HPAs for workloads,
-	// Deployments and StatefulSets (Workloads) and HPAs for PDBs.
-	pdbs      []*policyv1.PodDisruptionBudget
-	hpas      []*autoscalingv2.HorizontalPodAutoscaler
-	workloads []workload.Workload
+	// related are the objects of the namespace that are neighbours of
+	// others: each is judged with those its kind reads (Related.For).
+	related workload.Related
 	// warned are the objects with findings in a warn namespace.
 	warned []warnedObject
 }
@@ -140,11 +136,11 @@ func (a *auditor) run(ctx context.Context) error {
 		if !s.evaluating() {
 			continue
 		}
-		for _, hpa := range s.hpas {
-			a.evaluate(s, &hpaKind, hpa, workload.Related{})
+		for _, hpa := range s.related.HPAs {
+			a.evaluate(s, hpa)
 		}
-		for _, pdb := range s.pdbs {
-			a.evaluate(s, &pdbKind, pdb, workload.Related{Workloads: s.workloads, HPAs: s.hpas})
+		for _, pdb := range s.related.PDBs {
+			a.evaluate(s, pdb)
 		}
 	}
 	return nil
@@ -210,12 +206,6 @@ func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 
 // notServed is the Skipped of the namespaces the webhook never sees.
 const notServed = "not sent to the webhook"
-
-// workloadNeighbours are what the webhook reads for a workload: the PDBs
-// and HPAs of its namespace, all listed before the first workload.
-func (s *space) workloadNeighbours() workload.Related {
-	return workload.Related{PDBs: s.pdbs, HPAs: s.hpas}
-}
 
 // evaluating reports whether the namespace's objects are judged.
 func (s *space) evaluating() bool {
@@ -295,25 +285,22 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 	if s == nil || !s.evaluating() {
 		return // created after the namespaces were listed, or not judged
 	}
-	switch o := obj.(type) {
-	case *policyv1.PodDisruptionBudget:
-		s.pdbs = append(s.pdbs, o)
-	case *autoscalingv2.HorizontalPodAutoscaler:
-		s.hpas = append(s.hpas, o)
-	case *appsv1.Deployment, *appsv1.StatefulSet, *appsv1.DaemonSet:
-		w, _ := workload.Of(o)
-		s.workloads = append(s.workloads, w)
-		a.evaluate(s, k, o.(client.Object), s.workloadNeighbours())
-	case *corev1.Pod:
-		a.evaluatePod(s, o)
+	if pod, ok := obj.(*corev1.Pod); ok {
+		a.evaluatePod(s, pod)
+		return
+	}
+	s.related.Add(obj)
+	if o, ok := obj.(client.Object); ok && k.model.IsWorkload() {
+		a.evaluate(s, o)
 	}
 }
 
-// evaluate judges a workload, HPA or PDB of s with its neighbours rel, as
-// the webhook would on its next update.
-func (a *auditor) evaluate(s *space, k *objectKind, obj client.Object, rel workload.Related) {
-	res := a.opts.Engine.Evaluate(engine.Input{Object: obj, Settings: s.settings, Related: rel})
-	o := report.NewObject(k.gvk.GroupVersion().String(), res)
+// evaluate judges a workload, HPA or PDB of s among the neighbours known,
+// as the webhook would on its next update.
+func (a *auditor) evaluate(s *space, obj client.Object) {
+	k, _ := workload.KindOf(obj)
+	res := a.opts.Engine.Evaluate(engine.Input{Object: obj, Settings: s.settings, Related: s.related.For(k)})
+	o := report.NewObject(k.GVK.GroupVersion().String(), res)
 	o.Source = Source
 	s.report.Objects = append(s.report.Objects, o)
 	for _, m := range res.Mutations {
