@@ -122,13 +122,13 @@ func newEnv(t testing.TB, o options) *env {
 	}
 	reg := prometheus.NewRegistry()
 	srv := &recordingServer{hooks: map[string]http.Handler{}}
-	webhook.Register(srv, webhook.Options{
+	require.NoError(t, webhook.Register(srv, webhook.Options{
 		Policy:          o.policy,
 		Reader:          o.reader,
 		NamespaceReader: o.namespaceReader,
 		Now:             func() time.Time { return now },
 		Metrics:         metrics.NewRecorder(reg),
-	})
+	}))
 	e := &env{hooks: map[string]http.Handler{}, reg: reg}
 	require.Len(t, srv.hooks, 3)
 	for path, h := range srv.hooks {

@@ -1,17 +1,16 @@
 package webhook
 
 import (
+	"errors"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/metrics"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // PolicySource gives the policy in force: loaded, defaulted and validated.
@@ -59,21 +58,21 @@ type Options struct {
 // spec.replicas and pod template labels; PodDisruptionBudgets and
 // HorizontalPodAutoscalers in full. A cache transform may strip the rest.
 func CachedObjects() []client.Object {
-	return []client.Object{
-		&corev1.Namespace{},
-		&policyv1.PodDisruptionBudget{},
-		&autoscalingv2.HorizontalPodAutoscaler{},
-		&appsv1.Deployment{},
-		&appsv1.StatefulSet{},
-		&appsv1.DaemonSet{},
+	objs := []client.Object{&corev1.Namespace{}}
+	for _, k := range (workload.NeedPDBs | workload.NeedHPAs | workload.NeedWorkloads).Kinds() {
+		objs = append(objs, k.NewObject())
 	}
+	return objs
 }
 
-// withDefaults returns o with its defaults filled in. It panics when a
-// required option is missing, a programming error found at start-up.
-func (o Options) withDefaults() Options {
+// errOptionsMissing reports Options without a required field.
+var errOptionsMissing = errors.New("webhook: Options.Policy and Options.Reader are required")
+
+// withDefaults returns o with its defaults filled in, or an error when a
+// required option is missing.
+func (o Options) withDefaults() (Options, error) {
 	if o.Policy == nil || o.Reader == nil {
-		panic("webhook: Options.Policy and Options.Reader are required")
+		return o, errOptionsMissing
 	}
 	if o.Engine == nil {
 		o.Engine = engine.Default()
@@ -81,5 +80,5 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return o
+	return o, nil
 }

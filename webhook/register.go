@@ -1,6 +1,8 @@
 package webhook
 
 import (
+	"fmt"
+
 	"github.com/go-logr/logr"
 	"k8s.io/utils/ptr"
 	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
@@ -22,10 +24,20 @@ const (
 )
 
 // Register registers every Ballast handler on srv, the manager's webhook
-// server, at its path. It panics when opts lacks Policy or Reader, or when
-// a path is registered already, as srv.Register does.
-func Register(srv ctrlwebhook.Server, opts Options) {
-	opts = opts.withDefaults()
+// server, at its path. It fails when opts lacks Policy or Reader, or when
+// one of the paths is registered already.
+func Register(srv ctrlwebhook.Server, opts Options) (err error) {
+	opts, err = opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// srv.Register panics on a path registered twice, as http.ServeMux
+		// does; a second Register is a wiring mistake to report, not a crash.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("registering Ballast's webhooks: %v", r)
+		}
+	}()
 	dec := newDecoder()
 	for _, r := range []struct {
 		path string
@@ -42,6 +54,7 @@ func Register(srv ctrlwebhook.Server, opts Options) {
 			LogConstructor: requestLogger(r.path),
 		})
 	}
+	return nil
 }
 
 // handler is what every handler shares.

@@ -16,13 +16,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/ballast-dev/ballast/webhook"
 )
 
 func TestRegisterServesEveryPath(t *testing.T) {
 	srv := &recordingServer{hooks: map[string]http.Handler{}}
-	webhook.Register(srv, webhook.Options{Policy: staticPolicy{testPolicy()}, Reader: fake.NewClientBuilder().Build()})
+	opts := webhook.Options{Policy: staticPolicy{testPolicy()}, Reader: fake.NewClientBuilder().Build()}
+	require.NoError(t, webhook.Register(srv, opts))
 	paths := make([]string, 0, len(srv.hooks))
 	for p := range srv.hooks {
 		paths = append(paths, p)
@@ -30,7 +32,14 @@ func TestRegisterServesEveryPath(t *testing.T) {
 	assert.ElementsMatch(t, []string{"/mutate-pods", "/validate-workloads", "/validate-namespaces"}, paths)
 }
 
-func TestRegisterPanicsWithoutRequiredOptions(t *testing.T) {
+func TestRegisterTwiceFails(t *testing.T) {
+	srv := ctrlwebhook.NewServer(ctrlwebhook.Options{})
+	opts := webhook.Options{Policy: staticPolicy{testPolicy()}, Reader: fake.NewClientBuilder().Build()}
+	require.NoError(t, webhook.Register(srv, opts))
+	assert.ErrorContains(t, webhook.Register(srv, opts), "/mutate-pods", "a second Register names the path registered already")
+}
+
+func TestRegisterFailsWithoutRequiredOptions(t *testing.T) {
 	tests := map[string]webhook.Options{
 		"without a policy source": {Reader: fake.NewClientBuilder().Build()},
 		"without a reader":        {Policy: staticPolicy{testPolicy()}},
@@ -38,7 +47,7 @@ func TestRegisterPanicsWithoutRequiredOptions(t *testing.T) {
 	for name, opts := range tests {
 		t.Run(name, func(t *testing.T) {
 			srv := &recordingServer{hooks: map[string]http.Handler{}}
-			assert.PanicsWithValue(t, "webhook: Options.Policy and Options.Reader are required", func() { webhook.Register(srv, opts) })
+			assert.EqualError(t, webhook.Register(srv, opts), "webhook: Options.Policy and Options.Reader are required")
 		})
 	}
 }

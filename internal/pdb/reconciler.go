@@ -6,10 +6,11 @@ import (
 	"strings"
 	"time"
 
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -130,33 +131,29 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{RequeueAfter: untilExpiry(&settings, now)}, nil
 }
 
-// surroundings lists, from the cache, the PodDisruptionBudgets and
-// HorizontalPodAutoscalers of the workload's namespace. It returns apart
-// the PodDisruptionBudgets Ballast manages for the workload: they are the
-// reconciler's to change, and never count as another budget that covers
-// its pods.
+// surroundings lists, from the cache, the neighbours the workload's kind
+// reads (its PodDisruptionBudgets and HorizontalPodAutoscalers: see
+// workload.Kind.Neighbours). It returns apart the PodDisruptionBudgets
+// Ballast manages for the workload: they are the reconciler's to change,
+// and never count as another budget that covers its pods.
 func (r *Reconciler) surroundings(ctx context.Context, obj client.Object) ([]*policyv1.PodDisruptionBudget, workload.Related, error) {
-	var pdbs policyv1.PodDisruptionBudgetList
-	if err := r.client.List(ctx, &pdbs, client.InNamespace(obj.GetNamespace())); err != nil {
-		return nil, workload.Related{}, fmt.Errorf("listing PodDisruptionBudgets in %s: %w", obj.GetNamespace(), err)
-	}
-	var hpas autoscalingv2.HorizontalPodAutoscalerList
-	if err := r.client.List(ctx, &hpas, client.InNamespace(obj.GetNamespace())); err != nil {
-		return nil, workload.Related{}, fmt.Errorf("listing HorizontalPodAutoscalers in %s: %w", obj.GetNamespace(), err)
-	}
-
 	var own []*policyv1.PodDisruptionBudget
 	var related workload.Related
-	for i := range pdbs.Items {
-		pdb := &pdbs.Items[i]
-		if ownedBy(pdb, obj) {
-			own = append(own, pdb)
-		} else {
-			related.PDBs = append(related.PDBs, pdb)
+	for _, k := range r.kind.Neighbours.Kinds() {
+		list := k.NewList()
+		if err := r.client.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
+			return nil, workload.Related{}, fmt.Errorf("listing %ss in %s: %w", k.Name, obj.GetNamespace(), err)
 		}
-	}
-	for i := range hpas.Items {
-		related.HPAs = append(related.HPAs, &hpas.Items[i])
+		if err := meta.EachListItem(list, func(item runtime.Object) error {
+			if pdb, ok := item.(*policyv1.PodDisruptionBudget); ok && ownedBy(pdb, obj) {
+				own = append(own, pdb)
+			} else {
+				related.Add(item)
+			}
+			return nil
+		}); err != nil {
+			return nil, workload.Related{}, fmt.Errorf("reading the list of %ss in %s: %w", k.Name, obj.GetNamespace(), err)
+		}
 	}
 	return own, related, nil
 }

@@ -142,7 +142,7 @@ func New(cfg Config) (*Server, error) {
 	// GetWebhookServer, not the server passed in the options, adds the
 	// server to the manager's runnables.
 	webhookServer := mgr.GetWebhookServer()
-	webhook.Register(webhookServer, webhook.Options{
+	if err := webhook.Register(webhookServer, webhook.Options{
 		Engine: engine.Default(),
 		Policy: policies,
 		Reader: mgr.GetCache(),
@@ -150,7 +150,9 @@ func New(cfg Config) (*Server, error) {
 		NamespaceReader: mgr.GetAPIReader(),
 		Now:             cfg.Now,
 		Metrics:         recorder,
-	})
+	}); err != nil {
+		return nil, err
+	}
 
 	// The namespaces admission never sees are off for the leader's work
 	// too, so that budgets, audit gauges and admission agree.
