@@ -115,7 +115,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		case pdb.Name == plan.Name && excluded:
 			err = r.delete(ctx, obj, pdb, "the namespace is excluded from Ballast")
 		case pdb.Name == plan.Name:
-			err = r.delete(ctx, obj, pdb, plan.Reason)
+			err = r.delete(ctx, obj, pdb, plan.Reason())
 		default:
 			err = r.delete(ctx, obj, pdb, "Ballast now names its PodDisruptionBudget "+plan.Name)
 		}

@@ -44,13 +44,36 @@ type PDBPlan struct {
 	// Write reports whether the PDB reconciler keeps it in the cluster:
 	// Planned, in a namespace in warn or enforce mode.
 	Write bool
-	// Reason says, for people, why Ballast writes none when Write is false.
-	Reason string
+
+	// why is the first cause of Write being false, with what Reason says
+	// of it; the reason is written only when asked for, off the admission
+	// path.
+	why        pdbCause
+	kind       string
+	mode       policy.Mode
+	modeSource string
+	exemption  string
+	other      string
+	replicas   int32
+	hpa        string
 }
+
+// pdbCause is why Ballast writes no PodDisruptionBudget for a workload.
+type pdbCause uint8
+
+const (
+	causeNone pdbCause = iota
+	causeMode
+	causeKind
+	causeExempted
+	causeCreateOff
+	causeOtherPDB
+	causeReplicas
+)
 
 // PlanPDB decides whether Ballast keeps a PodDisruptionBudget for w, the
 // workload, among its neighbours rel, under s, the settings of its
-// namespace (s.Spec defaulted), and says why not. Ballast keeps one when
+// namespace (s.Spec defaulted); Reason says why not. Ballast keeps one when
 // the workload's kind runs interchangeable replicas (Deployment,
 // StatefulSet), the namespace's mode is warn or enforce (in dryrun it is
 // only planned), the pdb rule is not exempted there, rules.pdb.create is
@@ -58,52 +81,82 @@ type PDBPlan struct {
 // workload's pods, and the workload runs at least 2 effective replicas
 // (EffectiveReplicas) and at least the min-replicas minimum.
 //
-// The reason names the first cause in the order people look for them: the
-// mode, an exemption, the policy, another budget, the replica count.
+// It allocates nothing but the name.
 func PlanPDB(w *Workload, rel Related, s *policy.Settings) PDBPlan {
-	p := PDBPlan{Name: PDBName(w.Kind, w.Name), MaxUnavailable: *s.Spec.Rules.PDB.MaxUnavailable}
-	why := whyNoPDB(w, rel, s, p.Name)
+	p := PDBPlan{
+		Name: PDBName(w.Kind, w.Name), MaxUnavailable: *s.Spec.Rules.PDB.MaxUnavailable,
+		kind: w.Kind, mode: s.Mode, modeSource: s.ModeSource,
+	}
+	p.why = p.cause(w, rel, s)
 	switch {
 	case s.Mode != policy.ModeWarn && s.Mode != policy.ModeEnforce:
-		p.Reason = fmt.Sprintf("the namespace's mode is %s (%s)", s.Mode, s.ModeSource)
-		p.Planned = why == "" && s.Mode != policy.ModeOff
-	case why != "":
-		p.Reason = why
-	default:
+		p.Planned = p.why == causeNone && s.Mode != policy.ModeOff
+		// The mode is named first, whatever else keeps the budget away.
+		p.why = causeMode
+	case p.why == causeNone:
 		p.Planned, p.Write = true, true
 	}
 	return p
 }
 
-// whyNoPDB says why the policy has Ballast keep no PodDisruptionBudget
-// named name for w, whatever the mode, or "" when it keeps one.
-func whyNoPDB(w *Workload, rel Related, s *policy.Settings, name string) string {
+// cause returns the first cause, apart from the mode, that keeps Ballast
+// from keeping a PodDisruptionBudget for w, recording what Reason needs,
+// or causeNone.
+func (p *PDBPlan) cause(w *Workload, rel Related, s *policy.Settings) pdbCause {
 	if k, ok := Named(w.Kind); !ok || !k.KeepsPDB {
-		return "a " + w.Kind + " gets no PodDisruptionBudget from Ballast"
+		return causeKind
 	}
 	if e, ok := s.Exempted(policy.RulePDB); ok {
-		return fmt.Sprintf("rule %s is exempted here by %q", policy.RulePDB, e.Name)
+		p.exemption = e.Name
+		return causeExempted
 	}
 	if !*s.Spec.Rules.PDB.Create {
-		return "the policy sets rules.pdb.create to false"
+		return causeCreateOff
 	}
-	if other := OtherPDBSelects(w, rel.PDBs, name); other != nil {
-		return fmt.Sprintf("PodDisruptionBudget %s already covers its pods", other.Name)
+	if other := OtherPDBSelects(w, rel.PDBs, p.Name); other != nil {
+		p.other = other.Name
+		return causeOtherPDB
 	}
 	n, hpa := EffectiveReplicas(w, rel.HPAs)
 	if n >= 2 && n >= s.Spec.Rules.MinReplicas.Minimum {
-		return ""
+		return causeNone
 	}
-	count := fmt.Sprintf("%d replicas", n)
-	if n == 1 {
-		count = "1 replica"
-	}
-	tooFew := "too few to need one"
-	if n >= 2 {
-		tooFew = "fewer than the min-replicas minimum"
-	}
+	p.replicas = n
 	if hpa != nil {
-		return fmt.Sprintf("%s %s may scale it down to %s, %s", KindHPA, hpa.Name, count, tooFew)
+		p.hpa = hpa.Name
 	}
-	return fmt.Sprintf("it runs %s, %s", count, tooFew)
+	return causeReplicas
+}
+
+// Reason says, for people, why Ballast writes no PodDisruptionBudget, in
+// the order people look for causes: the mode, the kind, an exemption, the
+// policy, another budget, the replica count; "" when it writes one.
+func (p *PDBPlan) Reason() string {
+	switch p.why {
+	case causeMode:
+		return fmt.Sprintf("the namespace's mode is %s (%s)", p.mode, p.modeSource)
+	case causeKind:
+		return "a " + p.kind + " gets no PodDisruptionBudget from Ballast"
+	case causeExempted:
+		return fmt.Sprintf("rule %s is exempted here by %q", policy.RulePDB, p.exemption)
+	case causeCreateOff:
+		return "the policy sets rules.pdb.create to false"
+	case causeOtherPDB:
+		return fmt.Sprintf("PodDisruptionBudget %s already covers its pods", p.other)
+	case causeReplicas:
+		count := fmt.Sprintf("%d replicas", p.replicas)
+		if p.replicas == 1 {
+			count = "1 replica"
+		}
+		tooFew := "too few to need one"
+		if p.replicas >= 2 {
+			tooFew = "fewer than the min-replicas minimum"
+		}
+		if p.hpa != "" {
+			return fmt.Sprintf("%s %s may scale it down to %s, %s", KindHPA, p.hpa, count, tooFew)
+		}
+		return fmt.Sprintf("it runs %s, %s", count, tooFew)
+	case causeNone:
+	}
+	return ""
 }
