@@ -3,7 +3,6 @@ package validators
 import (
 	"testing"
 
-	"github.com/stretchr/testify/assert"
 	appsv1 "k8s.io/api/apps/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/utils/ptr"
@@ -88,57 +87,6 @@ func TestPDB(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			assertFindings(t, tc.want, checkPDB(tc.target))
-		})
-	}
-}
-
-func TestPlannedPDB(t *testing.T) {
-	tests := map[string]struct {
-		target *Target
-		want   bool
-	}{
-		"a Deployment of 2 replicas in enforce": {target: newTarget(deployment()), want: true},
-		"a StatefulSet of 2 replicas":           {target: newTarget(statefulSet()), want: true},
-		"in warn":                               {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeWarn }), want: true},
-		"in dryrun, where it is reported":       {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeDryRun }), want: true},
-		"with Ballast's own PDB, kept up to date": {
-			target: newTarget(deployment(), pdb(workload.PDBName(workload.KindDeployment, "web"))),
-			want:   true,
-		},
-		"with an HPA of minReplicas 2": {
-			target: newTarget(deployment(replicas(nil)), hpa("web", workload.KindDeployment, "web", ptr.To[int32](2), 4)),
-			want:   true,
-		},
-		"a DaemonSet":                 {target: newTarget(daemonSet())},
-		"in mode off":                 {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Mode = policy.ModeOff })},
-		"when the policy says not to": {target: withSettings(newTarget(deployment()), noCreate)},
-		"when the policy says to":     {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Spec.Rules.PDB.Create = ptr.To(true) }), want: true},
-		"where the pdb rule is exempted": {
-			target: withSettings(newTarget(deployment()), func(s *policy.Settings) {
-				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.RulePDB}}}
-			}),
-		},
-		"where every rule is exempted": {
-			target: withSettings(newTarget(deployment()), func(s *policy.Settings) {
-				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.AllRules}}}
-			}),
-		},
-		"where another rule is exempted": {
-			target: withSettings(newTarget(deployment()), func(s *policy.Settings) {
-				s.Exemptions = []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.RuleSpread}}}
-			}),
-			want: true,
-		},
-		"at 1 replica":                              {target: newTarget(deployment(replicas(nil)))},
-		"at 0 replicas":                             {target: newTarget(deployment(replicas(ptr.To[int32](0))))},
-		"under an HPA that may scale down to 1":     {target: newTarget(deployment(), hpa("web", workload.KindDeployment, "web", nil, 4))},
-		"below the min-replicas minimum":            {target: withSettings(newTarget(deployment()), func(s *policy.Settings) { s.Spec.Rules.MinReplicas.Minimum = 3 })},
-		"when the team's own PDB selects the pods":  {target: newTarget(deployment(), pdb("web"))},
-		"when a PDB of the whole namespace selects": {target: newTarget(deployment(), pdb("all", func(p *policyv1.PodDisruptionBudget) { p.Spec.Selector.MatchLabels = nil }))},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, workload.PlanPDB(&tc.target.Workload, tc.target.Related, tc.target.Settings).Planned)
 		})
 	}
 }

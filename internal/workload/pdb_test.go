@@ -51,7 +51,7 @@ func TestPlanPDB(t *testing.T) {
 	}
 	own := team.DeepCopy()
 	own.Name = "ballast-deployment-web"
-	hpa := &autoscalingv2.HorizontalPodAutoscaler{
+	downToOne := &autoscalingv2.HorizontalPodAutoscaler{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web-hpa"},
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: KindDeployment, Name: "web"},
@@ -125,13 +125,37 @@ func TestPlanPDB(t *testing.T) {
 			mode: policy.ModeEnforce, replicas: 1,
 			wantReason: "it runs 1 replica, too few to need one",
 		},
+		"0 replicas": {
+			mode: policy.ModeEnforce, replicas: 0,
+			wantReason: "it runs 0 replicas, too few to need one",
+		},
+		"an HPA of minReplicas 2": {
+			mode: policy.ModeEnforce, replicas: 1, wantPlanned: true, wantWrite: true,
+			related: Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{hpa("web-hpa", KindDeployment, "web", ptr.To[int32](2), 4)}},
+		},
+		"a budget over the whole namespace": {
+			mode: policy.ModeEnforce, replicas: 3,
+			related: Related{PDBs: []*policyv1.PodDisruptionBudget{pdb("all", func(p *policyv1.PodDisruptionBudget) {
+				p.Spec.Selector = &metav1.LabelSelector{}
+			})}},
+			wantReason: "PodDisruptionBudget all already covers its pods",
+		},
+		"every rule exempted": {
+			mode: policy.ModeEnforce, replicas: 3,
+			exemptions: []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.AllRules}}},
+			wantReason: `rule pdb is exempted here by "legacy"`,
+		},
+		"another rule exempted": {
+			mode: policy.ModeEnforce, replicas: 3, wantPlanned: true, wantWrite: true,
+			exemptions: []policy.ExemptionRef{{Name: "legacy", Rules: []string{policy.RuleSpread}}},
+		},
 		"fewer than the policy's minimum": {
 			mode: policy.ModeEnforce, replicas: 3, spec: minimum5,
 			wantReason: "it runs 3 replicas, fewer than the min-replicas minimum",
 		},
 		"an autoscaler down to one": {
 			mode: policy.ModeEnforce, replicas: 3,
-			related:    Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{hpa}},
+			related:    Related{HPAs: []*autoscalingv2.HorizontalPodAutoscaler{downToOne}},
 			wantReason: "HorizontalPodAutoscaler web-hpa may scale it down to 1 replica, too few to need one",
 		},
 	}
