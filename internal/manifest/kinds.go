@@ -1,24 +1,22 @@
 package manifest
 
 import (
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // evaluated are the kinds decoded into typed objects: the kinds Ballast
-// evaluates, and Namespace, whose labels select a mode.
-var evaluated = map[schema.GroupVersionKind]bool{
-	appsv1.SchemeGroupVersion.WithKind("Deployment"):                     true,
-	appsv1.SchemeGroupVersion.WithKind("StatefulSet"):                    true,
-	appsv1.SchemeGroupVersion.WithKind("DaemonSet"):                      true,
-	autoscalingv2.SchemeGroupVersion.WithKind("HorizontalPodAutoscaler"): true,
-	policyv1.SchemeGroupVersion.WithKind("PodDisruptionBudget"):          true,
-	corev1.SchemeGroupVersion.WithKind("Pod"):                            true,
-	corev1.SchemeGroupVersion.WithKind("Namespace"):                      true,
-}
+// evaluates (the workload model's), and Namespace, whose labels select a
+// mode.
+var evaluated = func() map[schema.GroupVersionKind]bool {
+	m := map[schema.GroupVersionKind]bool{corev1.SchemeGroupVersion.WithKind("Namespace"): true}
+	for _, k := range workload.Kinds() {
+		m[k.GVK] = true
+	}
+	return m
+}()
 
 // removal says since when an API server no longer serves a kind at an
 // apiVersion, and what to use instead.
