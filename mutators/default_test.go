@@ -119,9 +119,11 @@ func podShapes() map[string]podShape {
 	}
 }
 
-// applyAll applies every default mutator to t, in order.
-func applyAll(t podspec.Template, spec *policy.Spec) []Change {
+// applyAll applies every default mutator to tmpl, in order, with a Service
+// that routes traffic to every port of the pod's containers.
+func applyAll(tmpl podspec.Template, spec *policy.Spec) []Change {
 	var changes []Change
+	t := NewTarget(tmpl, "shop", routeAll(*tmpl.Spec), nil)
 	for _, m := range Default() {
 		changes = append(changes, m.Apply(t, spec)...)
 	}
@@ -223,6 +225,7 @@ func BenchmarkDefaultMutators(b *testing.B) {
 	tmpl, _ := workload.TemplateOf(pod)
 	mutators := Default()
 	spec := policy.Defaulted(nil)
+	target := NewTarget(tmpl, "shop", routeAll(pod.Spec), nil)
 
 	b.Run("inject", func(b *testing.B) {
 		b.ReportAllocs()
@@ -230,7 +233,7 @@ func BenchmarkDefaultMutators(b *testing.B) {
 			app := &pod.Spec.Containers[0]
 			app.Lifecycle, app.ReadinessProbe = nil, nil
 			for _, m := range mutators {
-				m.Apply(tmpl, spec)
+				m.Apply(target, spec)
 			}
 		}
 	})
@@ -238,7 +241,7 @@ func BenchmarkDefaultMutators(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			for _, m := range mutators {
-				m.Apply(tmpl, spec)
+				m.Apply(target, spec)
 			}
 		}
 	})

@@ -23,8 +23,13 @@ type mutatorCase struct {
 	policy      *policy.Spec
 	annotations map[string]string
 	spec        corev1.PodSpec
-	want        corev1.PodSpec
-	changes     []Change
+	// services are the Services of the pod's namespace; nil means
+	// routeAll(spec), a Service that routes traffic to every port.
+	services []*corev1.Service
+	want     corev1.PodSpec
+	changes  []Change
+	// notes are the defaults the mutator declines, with why.
+	notes []Note
 }
 
 // runCases applies m to each case's spec, as a Pod and as a Deployment,
@@ -44,10 +49,17 @@ func runCases(t *testing.T, m Mutator, cases map[string]mutatorCase) {
 					}
 
 					spec := policy.Defaulted(tc.policy)
-					assert.Equal(t, want, m.Apply(tmpl, spec), "changes")
+					services := tc.services
+					if services == nil {
+						services = routeAll(tc.spec)
+					}
+					var notes []Note
+					target := NewTarget(tmpl, "shop", services, &notes)
+					assert.Equal(t, want, m.Apply(target, spec), "changes")
 					assert.Equal(t, tc.want, *tmpl.Spec, "edited spec")
+					assert.Equal(t, tc.notes, notes, "notes")
 
-					assert.Empty(t, m.Apply(tmpl, spec), "changes of a second Apply")
+					assert.Empty(t, m.Apply(target, spec), "changes of a second Apply")
 					assert.Equal(t, tc.want, *tmpl.Spec, "spec after a second Apply")
 				})
 			}
@@ -58,12 +70,41 @@ func runCases(t *testing.T, m Mutator, cases map[string]mutatorCase) {
 // objects returns a Pod and a Deployment with copies of spec as their pod
 // template, keyed by kind.
 func objects(annotations map[string]string, spec corev1.PodSpec) map[string]runtime.Object {
-	meta := metav1.ObjectMeta{Name: "web", Namespace: "shop", Annotations: annotations}
+	meta := metav1.ObjectMeta{Name: "web", Namespace: "shop", Labels: podLabels, Annotations: annotations}
 	return map[string]runtime.Object{
 		"Pod": &corev1.Pod{ObjectMeta: meta, Spec: *spec.DeepCopy()},
 		"Deployment": &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{
 			Template: corev1.PodTemplateSpec{ObjectMeta: *meta.DeepCopy(), Spec: *spec.DeepCopy()},
 		}},
+	}
+}
+
+// podLabels are the labels of the pods objects returns.
+var podLabels = map[string]string{"app": "web"}
+
+// routeAll returns a Service that selects the pods objects returns and
+// routes traffic to every port of spec's containers, by number.
+func routeAll(spec corev1.PodSpec) []*corev1.Service {
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"},
+		Spec:       corev1.ServiceSpec{Selector: podLabels},
+	}
+	for _, c := range spec.Containers {
+		for _, p := range c.Ports {
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
+				Port: p.ContainerPort, TargetPort: intstr.FromInt32(p.ContainerPort), Protocol: p.Protocol,
+			})
+		}
+	}
+	return []*corev1.Service{svc}
+}
+
+// service returns the Service shop/name over the pods objects returns,
+// with ports; publishNotReady makes it publish not-ready addresses.
+func service(name string, publishNotReady bool, ports ...corev1.ServicePort) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: name},
+		Spec:       corev1.ServiceSpec{Selector: podLabels, Ports: ports, PublishNotReadyAddresses: publishNotReady},
 	}
 }
 

@@ -1,7 +1,6 @@
 package mutators
 
 import (
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 )
 
@@ -40,6 +39,6 @@ func (LivenessProbe) ID() string { return "liveness-probe" }
 func (LivenessProbe) RuleID() string { return policy.RuleLivenessProbe }
 
 // Apply injects the liveness probe.
-func (m LivenessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	return injectProbes(m, t, livenessField, spec.PodDefaults.LivenessProbe, tcpSocketProbe)
+func (m LivenessProbe) Apply(t Target, spec *policy.Spec) []Change {
+	return injectProbes(m, t, livenessField, spec.PodDefaults.LivenessProbe, tcpSocketProbe, nil)
 }

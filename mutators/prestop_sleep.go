@@ -51,7 +51,7 @@ func (PreStopSleep) ID() string { return "prestop-sleep" }
 func (PreStopSleep) RuleID() string { return policy.RulePreStopHook }
 
 // Apply injects the preStop sleep.
-func (m PreStopSleep) Apply(t podspec.Template, spec *policy.Spec) []Change {
+func (m PreStopSleep) Apply(t Target, spec *policy.Spec) []Change {
 	p := spec.PodDefaults.PreStop
 	if !*p.Enabled || t.Spec == nil {
 		return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // ReadinessProbe is the readiness-probe mutator, for the rule of the same
@@ -52,13 +53,13 @@ func (ReadinessProbe) ID() string { return "readiness-probe" }
 func (ReadinessProbe) RuleID() string { return policy.RuleReadinessProbe }
 
 // Apply injects the readiness probe.
-func (m ReadinessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
+func (m ReadinessProbe) Apply(t Target, spec *policy.Spec) []Change {
 	var annotations map[string]string
 	if t.Meta != nil {
 		annotations = t.Meta.Annotations
 	}
-	handler := func(c *corev1.Container, port corev1.ContainerPort) (corev1.ProbeHandler, string, bool) {
-		path, key, found := readinessPath(annotations, c.Name)
+	handler := func(c *corev1.Container, port corev1.ContainerPort, _ workload.Route) (corev1.ProbeHandler, string, bool) {
+		path, key, found := workload.ReadinessPath(annotations, c.Name)
 		switch {
 		case !found:
 			h, desc := tcpSocket(port)
@@ -70,21 +71,19 @@ func (m ReadinessProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
 		h, desc := httpGet(path, port)
 		return h, desc, true
 	}
-	return injectProbes(m, t, readinessField, spec.PodDefaults.ReadinessProbe, handler)
-}
-
-// readinessPath returns the readiness path the annotations name for a
-// container and the annotation's key; found is false when none does.
-func readinessPath(annotations map[string]string, container string) (path, key string, found bool) {
-	if len(annotations) == 0 {
-		return "", "", false
-	}
-	for _, key := range [...]string{policy.ReadinessPathAnnotation + "." + container, policy.ReadinessPathAnnotation} {
-		if path, ok := annotations[key]; ok {
-			return path, key, true
+	// A container whose workload names a readiness path asks for a probe:
+	// on the port traffic is routed to, or else on its serving port.
+	asked := func(c *corev1.Container, route workload.Route) (corev1.ContainerPort, bool) {
+		if _, _, found := workload.ReadinessPath(annotations, c.Name); !found {
+			return corev1.ContainerPort{}, false
 		}
+		if route.Ready {
+			return route.Port, true
+		}
+		port, _, ok := podspec.ServingPort(c)
+		return port, ok
 	}
-	return "", "", false
+	return injectProbes(m, t, readinessField, spec.PodDefaults.ReadinessProbe, handler, asked)
 }
 
 // isProbePath reports whether an annotation's value can be the path of an

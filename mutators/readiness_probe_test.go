@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
@@ -29,8 +30,89 @@ func TestReadinessProbe(t *testing.T) {
 		return corev1.PodSpec{Containers: []corev1.Container{withReadiness(app, appProbe), withReadiness(api, apiProbe)}}
 	}
 
+	note := func(container, message string) Note {
+		return Note{Rule: m.RuleID(), Mutator: m.ID(), Container: container, Message: message}
+	}
+	peer := container("etcd", namedPort("client", 2379), namedPort("peer", 2380))
+	byName := func(name string) corev1.ServicePort {
+		return corev1.ServicePort{Name: name, Port: 80, TargetPort: intstr.FromString(name)}
+	}
+	byNumber := func(n int32) corev1.ServicePort { return corev1.ServicePort{Port: n} }
+
 	cases := map[string]mutatorCase{
 		"a pod without containers gets nothing": {},
+		"no Service: no probe, and the note says why": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{app, worker}},
+			services: []*corev1.Service{},
+			want:     corev1.PodSpec{Containers: []corev1.Container{app, worker}},
+			notes:    []Note{note("app", "no Service routes to container app: readiness probe not injected")},
+		},
+		"a Service of another app routes nothing here": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{api}},
+			services: []*corev1.Service{func() *corev1.Service {
+				s := service("other", false, byNumber(9000))
+				s.Spec.Selector = map[string]string{"app": "other"}
+				return s
+			}()},
+			want:  corev1.PodSpec{Containers: []corev1.Container{api}},
+			notes: []Note{note("api", "no Service routes to container api: readiness probe not injected")},
+		},
+		"a Service without a selector routes nothing Ballast can see": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{api}},
+			services: []*corev1.Service{func() *corev1.Service {
+				s := service("manual", false, byNumber(9000))
+				s.Spec.Selector = nil
+				return s
+			}()},
+			want:  corev1.PodSpec{Containers: []corev1.Container{api}},
+			notes: []Note{note("api", "no Service routes to container api: readiness probe not injected")},
+		},
+		"the probe goes on the port the Service targets, by name, not on the first port": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{peer}},
+			services: []*corev1.Service{service("etcd-client", false, byName("client"))},
+			want:     corev1.PodSpec{Containers: []corev1.Container{withReadiness(peer, tcp(2379))}},
+			changes:  []Change{change(m, "etcd", appProbe, "readinessProbe tcpSocket :2379", tcp(2379))},
+		},
+		"a targetPort by number, or the Service port itself when unset": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{peer}},
+			services: []*corev1.Service{service("etcd", false, byNumber(2380))},
+			want:     corev1.PodSpec{Containers: []corev1.Container{withReadiness(peer, tcp(2380))}},
+			changes:  []Change{change(m, "etcd", appProbe, "readinessProbe tcpSocket :2380", tcp(2380))},
+		},
+		"peer discovery: a Service that publishes not-ready addresses holds no traffic back": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{peer}},
+			services: []*corev1.Service{service("etcd-peers", true, byName("peer"), byName("client"))},
+			want:     corev1.PodSpec{Containers: []corev1.Container{peer}},
+			notes: []Note{note("etcd", "every Service that routes to container etcd publishes not-ready addresses (peer discovery): "+
+				"readiness probe not injected")},
+		},
+		"a headless peer Service beside a client Service: the probe follows the client Service": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{peer}},
+			services: []*corev1.Service{service("etcd-peers", true, byName("peer")), service("etcd-client", false, byName("client"))},
+			want:     corev1.PodSpec{Containers: []corev1.Container{withReadiness(peer, tcp(2379))}},
+			changes:  []Change{change(m, "etcd", appProbe, "readinessProbe tcpSocket :2379", tcp(2379))},
+		},
+		"a Service of the metrics port alone routes no traffic": {
+			spec:     corev1.PodSpec{Containers: []corev1.Container{app}},
+			services: []*corev1.Service{service("app-metrics", false, byName("metrics"))},
+			want:     corev1.PodSpec{Containers: []corev1.Container{app}},
+			notes:    []Note{note("app", "no Service routes to container app: readiness probe not injected")},
+		},
+		"a UDP Service port does not route to a TCP port": {
+			spec: corev1.PodSpec{Containers: []corev1.Container{api}},
+			services: []*corev1.Service{service("dns", false, corev1.ServicePort{
+				Port: 9000, Protocol: corev1.ProtocolUDP,
+			})},
+			want:  corev1.PodSpec{Containers: []corev1.Container{api}},
+			notes: []Note{note("api", "no Service routes to container api: readiness probe not injected")},
+		},
+		"a workload that names a readiness path asks for a probe, with or without a Service": {
+			annotations: map[string]string{policy.ReadinessPathAnnotation: "/ready"},
+			spec:        corev1.PodSpec{Containers: []corev1.Container{api}},
+			services:    []*corev1.Service{},
+			want:        corev1.PodSpec{Containers: []corev1.Container{withReadiness(api, http("/ready", 9000))}},
+			changes:     []Change{change(m, "api", appProbe, "readinessProbe httpGet :9000/ready", http("/ready", 9000))},
+		},
 		"every container that serves traffic gets a TCP probe of its port, by number": {
 			spec: corev1.PodSpec{Containers: []corev1.Container{app, worker, api, exporter}},
 			want: corev1.PodSpec{Containers: []corev1.Container{withReadiness(app, tcp(8080)), worker, withReadiness(api, tcp(9000)), exporter}},

@@ -1,9 +1,6 @@
 package mutators
 
 import (
-	corev1 "k8s.io/api/core/v1"
-
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 )
 
@@ -39,15 +36,6 @@ func (StartupProbe) ID() string { return "startup-probe" }
 func (StartupProbe) RuleID() string { return policy.RuleLivenessProbe }
 
 // Apply injects the startup probe.
-func (m StartupProbe) Apply(t podspec.Template, spec *policy.Spec) []Change {
-	return injectProbes(m, t, startupField, spec.PodDefaults.StartupProbe, startupHandler)
-}
-
-// startupHandler probes the serving port of containers that have a
-// liveness probe.
-func startupHandler(c *corev1.Container, port corev1.ContainerPort) (corev1.ProbeHandler, string, bool) {
-	if c.LivenessProbe == nil {
-		return corev1.ProbeHandler{}, "", false
-	}
-	return tcpSocketProbe(c, port)
+func (m StartupProbe) Apply(t Target, spec *policy.Spec) []Change {
+	return injectProbes(m, t, startupField, spec.PodDefaults.StartupProbe, tcpSocketProbe, nil)
 }

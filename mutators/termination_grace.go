@@ -5,7 +5,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/workload"
 )
@@ -50,7 +49,7 @@ func (TerminationGrace) ID() string { return "termination-grace" }
 func (TerminationGrace) RuleID() string { return policy.RuleTerminationGrace }
 
 // Apply raises the termination grace period.
-func (m TerminationGrace) Apply(t podspec.Template, spec *policy.Spec) []Change {
+func (m TerminationGrace) Apply(t Target, spec *policy.Spec) []Change {
 	if !*spec.PodDefaults.TerminationGracePeriod.Enabled || t.Spec == nil {
 		return nil
 	}

@@ -1,8 +1,6 @@
 package validators
 
 import (
-	"fmt"
-
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/workload"
@@ -30,8 +28,10 @@ injector, as for readiness-probe.
 
 **Fix:**
 
-livenessProbe: {httpGet: {path: /livez, port: 8080}}, or an exec or grpc
-probe for containers without a port.
+livenessProbe: {httpGet: {path: /livez, port: 8080}} on a serving port that
+speaks HTTP (named http or https, or a Service appProtocol of http), else
+{tcpSocket: {port: N}}; an exec or grpc probe for containers without a
+serving port.
 */
 
 func livenessProbeRule() Rule {
@@ -48,6 +48,10 @@ func checkLivenessProbe(t *Target) []Finding {
 	if t.Template.Spec == nil {
 		return nil
 	}
+	var labels map[string]string
+	if t.Template.Meta != nil {
+		labels = t.Template.Meta.Labels
+	}
 	var out []Finding
 	for s, c := range regularContainers(t.Template.Spec) {
 		if c.LivenessProbe != nil {
@@ -55,7 +59,8 @@ func checkLivenessProbe(t *Target) []Finding {
 		}
 		fix := "add a livenessProbe (exec or grpc) that fails only when the process is stuck"
 		if port, _, ok := podspec.ServingPort(c); ok {
-			fix = fmt.Sprintf("add livenessProbe: {httpGet: {path: /livez, port: %d}} that checks only the process", port.ContainerPort)
+			route := workload.RouteTo(c, t.Namespace, labels, t.Related.Services)
+			fix = "add " + probeFix("livenessProbe", "/livez", port, route) + " that checks only the process"
 		}
 		out = append(out, t.containerFinding(policy.RuleLivenessProbe, s, c, "livenessProbe",
 			containerLabel(c.Name)+" has no livenessProbe", fix))

@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/workload"
 )
@@ -27,6 +28,12 @@ longest sleep among them, read by workload.PreStopSleepSeconds.
 at least the longest preStop sleep + rules.termination-grace.
 shutdownBudgetSeconds (default 25). A preStop hook that is not a sleep
 counts as 0 seconds, as its length cannot be known.
+
+**Not Checked:**
+
+pods with no preStop sleep and no container that serves traffic
+(podspec.ServingPort): there is no traffic to drain, Ballast injects no
+sleep there, and a short period (a node agent's 0) may be deliberate.
 
 **Fix:**
 
@@ -56,6 +63,9 @@ func checkTerminationGrace(t *Target) []Finding {
 			sleep, sleeper = n, c
 		}
 	}
+	if sleep == 0 && !servesTraffic(spec) {
+		return nil
+	}
 	grace := ptr.Deref(spec.TerminationGracePeriodSeconds, corev1.DefaultTerminationGracePeriodSeconds)
 	budget := t.Settings.Spec.Rules.TerminationGrace.ShutdownBudgetSeconds
 	need := int64(sleep) + int64(budget)
@@ -73,4 +83,14 @@ func checkTerminationGrace(t *Target) []Finding {
 		f.Message = fmt.Sprintf("terminationGracePeriodSeconds %d < %ds preStop sleep + %ds shutdown budget", grace, sleep, budget)
 	}
 	return []Finding{f}
+}
+
+// servesTraffic reports whether a regular container of spec serves traffic.
+func servesTraffic(spec *corev1.PodSpec) bool {
+	for _, c := range regularContainers(spec) {
+		if podspec.ServesTraffic(c) {
+			return true
+		}
+	}
+	return false
 }

@@ -53,13 +53,15 @@ type Options struct {
 
 // CachedObjects returns one object of each kind the handlers read through
 // Options.Reader, for the server to configure its cache (and RBAC to
-// allow get, list and watch on). Of them the handlers read only: a
-// Namespace's labels; a Deployment's, StatefulSet's or DaemonSet's name,
-// spec.replicas and pod template labels; PodDisruptionBudgets and
+// allow get, list and watch on): the Namespaces and every neighbour kind
+// of the workload model. Of them the handlers read only: a Namespace's
+// labels; a Deployment's, StatefulSet's or DaemonSet's name,
+// spec.replicas, selector and pod template labels; a Service's selector,
+// type, ports and publishNotReadyAddresses; PodDisruptionBudgets and
 // HorizontalPodAutoscalers in full. A cache transform may strip the rest.
 func CachedObjects() []client.Object {
 	objs := []client.Object{&corev1.Namespace{}}
-	for _, k := range (workload.NeedPDBs | workload.NeedHPAs | workload.NeedWorkloads).Kinds() {
+	for _, k := range workload.AllNeighbours.Kinds() {
 		objs = append(objs, k.NewObject())
 	}
 	return objs

@@ -62,7 +62,7 @@ var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), 
 	func() client.ObjectList { return &corev1.NamespaceList{} }, nil}
 
 // objectKinds are listed in this order: every kind a neighbour of another
-// (PDBs, HPAs, then the workloads, in the order the model lists
+// (PDBs, HPAs, Services, then the workloads, in the order the model lists
 // neighbours), then Pods. So each workload is evaluated as its page
 // arrives, with the PDBs and HPAs its kind reads all known, and only what
 // the PDB rules need of it is kept; PDBs and HPAs are evaluated once every
@@ -70,7 +70,7 @@ var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), 
 var objectKinds = func() []*objectKind {
 	var out []*objectKind
 	pod, _ := workload.Named(workload.KindPod)
-	for _, k := range append(slices.Clone((workload.NeedPDBs | workload.NeedHPAs | workload.NeedWorkloads).Kinds()), pod) {
+	for _, k := range append(slices.Clone(workload.AllNeighbours.Kinds()), pod) {
 		resource := k.Resource
 		if k.GVK.Group != "" {
 			resource += "." + k.GVK.Group
@@ -333,7 +333,7 @@ func (a *auditor) evaluatePod(s *space, pod *corev1.Pod) {
 	if pod.DeletionTimestamp != nil || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		return
 	}
-	res := a.opts.Engine.Evaluate(engine.Input{Object: pod, Settings: s.podSettings})
+	res := a.opts.Engine.Evaluate(engine.Input{Object: pod, Settings: s.podSettings, Related: s.related})
 	if res.Skipped != "" || len(res.Mutations) == 0 {
 		return
 	}

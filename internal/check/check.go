@@ -112,6 +112,15 @@ func newChecker(opts Options, docs []manifest.Document) *checker {
 		if d.Object == nil {
 			continue
 		}
+		if _, judged := workload.KindOf(d.Object); !judged {
+			// A neighbour only, such as a Service: read, not judged.
+			if m, ok := d.Object.DeepCopyObject().(metav1.Object); ok {
+				ns := c.namespaceOf(d)
+				m.SetNamespace(ns)
+				c.relate(ns, m.(runtime.Object))
+			}
+			continue
+		}
 		obj := d.Object.DeepCopyObject()
 		m, ok := obj.(metav1.Object)
 		if !ok {

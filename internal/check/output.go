@@ -55,7 +55,7 @@ func writeObject(b *strings.Builder, o *report.Object) {
 	switch {
 	case o.Skipped != "":
 		fmt.Fprintf(b, "  skipped: %s\n", o.Skipped)
-	case len(o.Findings) == 0 && len(o.Mutations) == 0:
+	case len(o.Findings) == 0 && len(o.Mutations) == 0 && len(o.Notes) == 0:
 		b.WriteString("  ok\n")
 	}
 	for _, f := range o.Findings {
@@ -64,6 +64,10 @@ func writeObject(b *strings.Builder, o *report.Object) {
 	for _, m := range o.Mutations {
 		fmt.Fprintf(b, "  SET  %s  %s\n", m.Rule, m.Field)
 		fmt.Fprintf(b, "       %s\n", m.Message)
+	}
+	for _, n := range o.Notes {
+		fmt.Fprintf(b, "  NOT SET  %s\n", n.Rule)
+		fmt.Fprintf(b, "       %s\n", n.Message)
 	}
 	for _, e := range o.Exemptions {
 		fmt.Fprintf(b, "  EXEMPT %s: %s\n", e.Name, e.Terms(rfc3339))

@@ -126,6 +126,9 @@ func (r Result) warnings(denied bool) []string {
 	}
 	if !denied && r.Kind != workload.KindPod {
 		out = append(out, mutationWarnings(r.Mutations, r.Mode == policy.ModeDryRun)...)
+		for _, n := range r.Notes {
+			out = append(out, n.Rule+": "+n.Message)
+		}
 	}
 	for _, e := range r.Expired {
 		w := "exemption " + e.Name + " has expired and no longer applies"

@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
-	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
@@ -109,7 +108,7 @@ func (e *Engine) Evaluate(in Input) Result {
 	case !ok:
 		res.Skipped = fmt.Sprintf("kind %s is not evaluated", res.Kind)
 	case k.Name == workload.KindPod:
-		e.evaluatePod(in, s, &res)
+		e.evaluatePod(k, in, s, &res)
 	default:
 		e.evaluate(k, in, s, &res)
 	}
@@ -118,7 +117,7 @@ func (e *Engine) Evaluate(in Input) Result {
 
 // evaluatePod applies the pod defaults to a Pod created by a long-running
 // controller and, unless in dryrun, lists the edits that apply them.
-func (e *Engine) evaluatePod(in Input, s *policy.Settings, res *Result) {
+func (e *Engine) evaluatePod(k *workload.Kind, in Input, s *policy.Settings, res *Result) {
 	pod := in.Object.(*corev1.Pod)
 	if reason := podSkipReason(pod, s.Spec.PodDefaults.OwnerKinds); reason != "" {
 		res.Skipped = reason
@@ -127,7 +126,7 @@ func (e *Engine) evaluatePod(in Input, s *policy.Settings, res *Result) {
 	mutated := pod.DeepCopy()
 	res.Object = mutated
 	tmpl, _ := workload.TemplateOf(mutated)
-	res.Mutations = e.mutate(tmpl, s)
+	res.Mutations = e.mutate(mutators.NewTarget(tmpl, res.Namespace, in.Related.For(k).Services, &res.Notes), s)
 	if len(res.Mutations) == 0 || s.Mode == policy.ModeDryRun {
 		return
 	}
@@ -151,7 +150,7 @@ func (e *Engine) evaluate(k *workload.Kind, in Input, s *policy.Settings, res *R
 	if tmpl, ok := k.Template(mutated); ok {
 		t.Template = tmpl
 		if slices.Contains(s.Spec.PodDefaults.OwnerKinds, k.PodOwner) {
-			res.Mutations = e.mutate(tmpl, s)
+			res.Mutations = e.mutate(mutators.NewTarget(tmpl, res.Namespace, t.Related.Services, &res.Notes), s)
 		}
 	}
 	if w, ok := workload.Of(mutated); ok {
@@ -164,7 +163,7 @@ func (e *Engine) evaluate(k *workload.Kind, in Input, s *policy.Settings, res *R
 }
 
 // mutate applies every mutator whose rule is not exempted.
-func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Change {
+func (e *Engine) mutate(t mutators.Target, s *policy.Settings) []mutators.Change {
 	spec := s.Spec
 	if _, exempt := s.Exempted(policy.RuleTerminationGrace); exempt {
 		// The preStop mutator injects a sleep longer than the pod's grace
@@ -180,7 +179,7 @@ func (e *Engine) mutate(tmpl podspec.Template, s *policy.Settings) []mutators.Ch
 		if _, exempt := s.Exempted(m.RuleID()); exempt {
 			continue
 		}
-		changes = append(changes, m.Apply(tmpl, spec)...)
+		changes = append(changes, m.Apply(t, spec)...)
 	}
 	return changes
 }

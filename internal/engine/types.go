@@ -42,6 +42,10 @@ type Result struct {
 	// Creates is set describes an object Ballast creates beside it, the
 	// PodDisruptionBudget of a workload, and edits nothing.
 	Mutations []mutators.Change
+	// Notes are the pod defaults the object or its pods do not receive,
+	// and why: where Ballast cannot know a default is safe (no Service
+	// routes traffic to a container) it injects nothing and says so.
+	Notes []mutators.Note
 	// Findings are the rule violations, each with its action; rules whose
 	// action is off are left out.
 	Findings []validators.Finding

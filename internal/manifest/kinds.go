@@ -8,11 +8,14 @@ import (
 )
 
 // evaluated are the kinds decoded into typed objects: the kinds Ballast
-// evaluates (the workload model's), and Namespace, whose labels select a
-// mode.
+// evaluates (the workload model's), Namespace, whose labels select a mode,
+// and the neighbours the evaluated kinds read (Services).
 var evaluated = func() map[schema.GroupVersionKind]bool {
 	m := map[schema.GroupVersionKind]bool{corev1.SchemeGroupVersion.WithKind("Namespace"): true}
 	for _, k := range workload.Kinds() {
+		m[k.GVK] = true
+	}
+	for _, k := range workload.AllNeighbours.Kinds() {
 		m[k.GVK] = true
 	}
 	return m

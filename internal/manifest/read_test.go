@@ -139,7 +139,7 @@ items:
 ]}`,
 			docs: []string{
 				"stdin:1 apps/v1 StatefulSet /db typed",
-				"stdin:3 v1 Service /db",
+				"stdin:3 v1 Service /db typed",
 				"stdin:4 v1 Pod /p typed",
 			},
 		},

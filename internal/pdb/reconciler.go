@@ -131,15 +131,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{RequeueAfter: untilExpiry(&settings, now)}, nil
 }
 
-// surroundings lists, from the cache, the neighbours the workload's kind
-// reads (its PodDisruptionBudgets and HorizontalPodAutoscalers: see
-// workload.Kind.Neighbours). It returns apart the PodDisruptionBudgets
+// surroundings lists, from the cache, the neighbours the plan of the
+// workload's PodDisruptionBudget reads (its PodDisruptionBudgets and
+// HorizontalPodAutoscalers: workload.PlanNeighbours). It returns apart the PodDisruptionBudgets
 // Ballast manages for the workload: they are the reconciler's to change,
 // and never count as another budget that covers its pods.
 func (r *Reconciler) surroundings(ctx context.Context, obj client.Object) ([]*policyv1.PodDisruptionBudget, workload.Related, error) {
 	var own []*policyv1.PodDisruptionBudget
 	var related workload.Related
-	for _, k := range r.kind.Neighbours.Kinds() {
+	for _, k := range workload.PlanNeighbours.Kinds() {
 		list := k.NewList()
 		if err := r.client.List(ctx, list, client.InNamespace(obj.GetNamespace())); err != nil {
 			return nil, workload.Related{}, fmt.Errorf("listing %ss in %s: %w", k.Name, obj.GetNamespace(), err)

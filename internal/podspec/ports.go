@@ -17,7 +17,7 @@ func ServingPort(c *corev1.Container) (corev1.ContainerPort, int, bool) {
 		if p.Protocol != "" && p.Protocol != corev1.ProtocolTCP {
 			continue
 		}
-		if isAuxiliaryPortName(p.Name) {
+		if IsAuxiliaryPortName(p.Name) {
 			continue
 		}
 		return p, i, true
@@ -35,7 +35,10 @@ func ServesTraffic(c *corev1.Container) bool {
 // that is scraped or debugged rather than serving the app's traffic.
 var auxiliaryPortWords = []string{"metrics", "prometheus", "prom", "monitoring", "debug", "pprof", "profiler", "admin", "stats", "health", "healthz", "livez", "readyz"}
 
-func isAuxiliaryPortName(name string) bool {
+// IsAuxiliaryPortName reports whether a port's name marks it as scraped or
+// debugged rather than serving the app's traffic: one of its words, split
+// at - and _, is metrics, debug, healthz and the like.
+func IsAuxiliaryPortName(name string) bool {
 	if name == "" {
 		return false
 	}

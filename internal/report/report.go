@@ -33,6 +33,9 @@ type Object struct {
 	// Mutations are the pod defaults the object's pods would receive, and
 	// the actions Ballast would take for it (such as creating a PDB).
 	Mutations []Mutation `json:"mutations"`
+	// Notes are the pod defaults the object's pods do not receive, and
+	// why (no Service routes traffic to a container, for one).
+	Notes []Note `json:"notes,omitempty"`
 	// Exemptions are the policy's exemptions in force for the namespace,
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []Exemption `json:"exemptions,omitempty"`
@@ -106,7 +109,20 @@ func NewObject(apiVersion string, res engine.Result) Object {
 	for _, m := range res.Mutations {
 		o.Mutations = append(o.Mutations, Mutation{Rule: m.Rule, Container: m.Container, Field: m.Field, Message: m.Message})
 	}
+	for _, n := range res.Notes {
+		o.Notes = append(o.Notes, Note{Rule: n.Rule, Container: n.Container, Message: n.Message})
+	}
 	return o
+}
+
+// Note is a pod default Ballast did not inject, and why.
+type Note struct {
+	// Rule is the ID of the rule the default would satisfy.
+	Rule string `json:"rule"`
+	// Container names the container concerned, if any.
+	Container string `json:"container,omitempty"`
+	// Message says what was not injected and why.
+	Message string `json:"message"`
 }
 
 // NewExemptions returns the exemptions the policy resolved, as reported;

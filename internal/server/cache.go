@@ -24,6 +24,8 @@ const lastAppliedAnnotation = corev1.LastAppliedConfigAnnotation
 //   - managedFields and the last-applied-configuration annotation are
 //     dropped from every object; together they often outweigh the rest of
 //     the object.
+//   - Of Services the handlers read the selector, type, ports and
+//     publishNotReadyAddresses, which say which pod ports receive traffic.
 //   - Of Deployments, StatefulSets and DaemonSets the handlers and the
 //     PDB reconciler read only the metadata, spec.replicas, the selector
 //     and the pod template labels, so everything else goes: the pod template's spec
@@ -43,6 +45,7 @@ func cacheOptions() cache.Options {
 			&appsv1.Deployment{}:  {Transform: stripWorkload},
 			&appsv1.StatefulSet{}: {Transform: stripWorkload},
 			&appsv1.DaemonSet{}:   {Transform: stripWorkload},
+			&corev1.Service{}:     {Transform: stripService},
 		},
 	}
 }
@@ -110,6 +113,28 @@ func stripWorkload(in any) (any, error) {
 		}, nil
 	}
 	return in, nil
+}
+
+// stripService reduces a Service to its metadata (see dropHeavyMetadata)
+// and what tells which pod ports receive traffic: its selector, type, ports
+// and publishNotReadyAddresses (workload.RouteTo). Its cluster IPs, status
+// and the rest go. Applied twice, it gives the same result.
+func stripService(in any) (any, error) {
+	dropHeavyMetadata(in)
+	svc, ok := in.(*corev1.Service)
+	if !ok {
+		return in, nil
+	}
+	return &corev1.Service{
+		TypeMeta:   svc.TypeMeta,
+		ObjectMeta: svc.ObjectMeta,
+		Spec: corev1.ServiceSpec{
+			Type:                     svc.Spec.Type,
+			Selector:                 svc.Spec.Selector,
+			Ports:                    svc.Spec.Ports,
+			PublishNotReadyAddresses: svc.Spec.PublishNotReadyAddresses,
+		},
+	}, nil
 }
 
 // templateLabelsOnly returns a pod template with only t's labels.

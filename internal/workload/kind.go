@@ -26,6 +26,9 @@ const (
 	// KindReplicaSet is the kind of the controller that creates a
 	// Deployment's Pods; Ballast does not judge ReplicaSets.
 	KindReplicaSet = "ReplicaSet"
+	// KindService is a neighbour Ballast reads and does not judge: its
+	// ports say which container ports receive traffic.
+	KindService = "Service"
 )
 
 // Neighbours says which objects of its namespace the rules for a kind read.
@@ -39,26 +42,29 @@ const (
 	NeedHPAs
 	// NeedWorkloads: the Deployments, StatefulSets and DaemonSets.
 	NeedWorkloads
+	// NeedServices: the Services, which say which ports receive traffic.
+	NeedServices
 )
 
 // Has reports whether n includes every neighbour of m.
 func (n Neighbours) Has(m Neighbours) bool { return n&m == m }
 
 // Kinds returns the kinds of the objects n names: PodDisruptionBudget,
-// HorizontalPodAutoscaler, then the workload kinds.
+// HorizontalPodAutoscaler, Service, then the workload kinds.
 // The slice is shared; callers must not modify it.
-func (n Neighbours) Kinds() []*Kind { return neighbourKinds[n&allNeighbours] }
+func (n Neighbours) Kinds() []*Kind { return neighbourKinds[n&AllNeighbours] }
 
-// allNeighbours is every Neighbours bit.
-const allNeighbours = NeedPDBs | NeedHPAs | NeedWorkloads
+// AllNeighbours is every Neighbours bit.
+const AllNeighbours = NeedPDBs | NeedHPAs | NeedWorkloads | NeedServices
 
 // neighbourKinds holds Neighbours.Kinds for each combination of bits.
-var neighbourKinds [allNeighbours + 1][]*Kind
+var neighbourKinds [AllNeighbours + 1][]*Kind
 
 // isNeighbour reports whether n names objects of kind k.
 func (n Neighbours) isNeighbour(k *Kind) bool {
 	return k.Name == KindPDB && n.Has(NeedPDBs) ||
 		k.Name == KindHPA && n.Has(NeedHPAs) ||
+		k.Name == KindService && n.Has(NeedServices) ||
 		k.IsWorkload() && n.Has(NeedWorkloads)
 }
 
@@ -129,8 +135,9 @@ func inTemplate(t *corev1.PodTemplateSpec) podspec.Template {
 var kinds = []*Kind{
 	{
 		Name: KindPod, GVK: corev1.SchemeGroupVersion.WithKind(KindPod), Resource: "pods",
-		NewObject: func() client.Object { return &corev1.Pod{} },
-		NewList:   func() client.ObjectList { return &corev1.PodList{} },
+		NewObject:  func() client.Object { return &corev1.Pod{} },
+		NewList:    func() client.ObjectList { return &corev1.PodList{} },
+		Neighbours: NeedServices,
 		template: func(o runtime.Object) podspec.Template {
 			p := o.(*corev1.Pod)
 			return podspec.Template{Meta: &p.ObjectMeta, Spec: &p.Spec, MetaPath: podspec.NewPath("metadata"), SpecPath: podspec.NewPath("spec")}
@@ -140,7 +147,7 @@ var kinds = []*Kind{
 		Name: KindDeployment, GVK: appsv1.SchemeGroupVersion.WithKind(KindDeployment), Resource: "deployments",
 		NewObject:  func() client.Object { return &appsv1.Deployment{} },
 		NewList:    func() client.ObjectList { return &appsv1.DeploymentList{} },
-		Neighbours: NeedPDBs | NeedHPAs,
+		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
 		PodOwner:   KindReplicaSet,
 		KeepsPDB:   true,
 		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.Deployment).Spec.Template) },
@@ -151,7 +158,7 @@ var kinds = []*Kind{
 		Name: KindStatefulSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindStatefulSet), Resource: "statefulsets",
 		NewObject:  func() client.Object { return &appsv1.StatefulSet{} },
 		NewList:    func() client.ObjectList { return &appsv1.StatefulSetList{} },
-		Neighbours: NeedPDBs | NeedHPAs,
+		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
 		PodOwner:   KindStatefulSet,
 		KeepsPDB:   true,
 		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.StatefulSet).Spec.Template) },
@@ -164,7 +171,7 @@ var kinds = []*Kind{
 		NewList:   func() client.ObjectList { return &appsv1.DaemonSetList{} },
 		// The PDB rules do not judge DaemonSets, but a DaemonSet's neighbours
 		// are read alike, so that every workload is judged with the same.
-		Neighbours: NeedPDBs | NeedHPAs,
+		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
 		PodOwner:   KindDaemonSet,
 		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.DaemonSet).Spec.Template) },
 		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.DaemonSet).Spec.Selector },
@@ -182,6 +189,14 @@ var kinds = []*Kind{
 	},
 }
 
+// serviceKind is the kind of the Services read as neighbours. It is not in
+// kinds: Ballast does not judge Services, so KindOf does not know it.
+var serviceKind = &Kind{
+	Name: KindService, GVK: corev1.SchemeGroupVersion.WithKind(KindService), Resource: "services",
+	NewObject: func() client.Object { return &corev1.Service{} },
+	NewList:   func() client.ObjectList { return &corev1.ServiceList{} },
+}
+
 // byType and byName index kinds.
 var (
 	byType = map[reflect.Type]*Kind{}
@@ -193,8 +208,9 @@ func init() {
 		byType[reflect.TypeOf(k.NewObject())] = k
 		byName[k.Name] = k
 	}
-	// Neighbours are listed budgets first, then autoscalers, then workloads.
-	order := []*Kind{byName[KindPDB], byName[KindHPA], byName[KindDeployment], byName[KindStatefulSet], byName[KindDaemonSet]}
+	// Neighbours are listed budgets first, then autoscalers, Services, and
+	// workloads.
+	order := []*Kind{byName[KindPDB], byName[KindHPA], serviceKind, byName[KindDeployment], byName[KindStatefulSet], byName[KindDaemonSet]}
 	for n := range neighbourKinds {
 		for _, k := range order {
 			if Neighbours(n).isNeighbour(k) {

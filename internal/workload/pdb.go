@@ -12,6 +12,11 @@ import (
 	"github.com/ballast-dev/ballast/internal/policy"
 )
 
+// PlanNeighbours are the neighbours PlanPDB reads: the PodDisruptionBudgets
+// that may already cover a workload's pods, and the HPAs that decide its
+// replicas.
+const PlanNeighbours = NeedPDBs | NeedHPAs
+
 // pdbNameHashLen is the length of the hash suffix of a shortened PDBName.
 const pdbNameHashLen = 10
 

@@ -2,6 +2,7 @@ package workload
 
 import (
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -64,11 +65,12 @@ func (w *Workload) PodLabels() map[string]string {
 type Related struct {
 	PDBs      []*policyv1.PodDisruptionBudget
 	HPAs      []*autoscalingv2.HorizontalPodAutoscaler
+	Services  []*corev1.Service
 	Workloads []Workload
 }
 
 // Add records obj among the neighbours: a PodDisruptionBudget, a
-// HorizontalPodAutoscaler or a workload. It reports false, recording
+// HorizontalPodAutoscaler, a Service or a workload. It reports false, recording
 // nothing, for any other object.
 func (r *Related) Add(obj runtime.Object) bool {
 	switch o := obj.(type) {
@@ -76,6 +78,8 @@ func (r *Related) Add(obj runtime.Object) bool {
 		r.PDBs = append(r.PDBs, o)
 	case *autoscalingv2.HorizontalPodAutoscaler:
 		r.HPAs = append(r.HPAs, o)
+	case *corev1.Service:
+		r.Services = append(r.Services, o)
 	default:
 		w, ok := Of(obj)
 		if !ok {
@@ -99,6 +103,9 @@ func (r *Related) For(k *Kind) Related {
 	}
 	if k.Neighbours.Has(NeedWorkloads) {
 		out.Workloads = r.Workloads
+	}
+	if k.Neighbours.Has(NeedServices) {
+		out.Services = r.Services
 	}
 	return out
 }
