@@ -24,6 +24,7 @@ func TestE2E(t *testing.T) {
 			{"a mutated pod sent again comes back unchanged", testSecondPass},
 			{"the pods of a Job get no defaults", testJobPods},
 			{"namespace labels: only namespace admins may change ballast.dev/ keys", testNamespaceGuard},
+			{"namespace subresources: status and finalize cannot change ballast.dev/ keys either", testNamespaceSubresources},
 			{"server-side dry run: the same answer, nothing changed", testServerDryRun},
 			{"enforce namespace: an HPA with minReplicas 1 and a PDB with maxUnavailable 0 are denied", testDisruptionRules},
 		} {
@@ -38,5 +39,9 @@ func TestE2E(t *testing.T) {
 	})
 	t.Run("the serving certificate is rotated while requests flow, and none fails", func(t *testing.T) {
 		testCertRotation(t, e)
+	})
+	// Last: it stops Ballast.
+	t.Run("with Ballast down the namespace guard fails closed, and deploys still go through", func(t *testing.T) {
+		testGuardFailsClosed(t, e)
 	})
 }

@@ -111,6 +111,8 @@ type env struct {
 	webhookAddr string
 	healthAddr  string
 	metrics     *prometheus.Registry
+	// stopBallast stops Ballast's server and waits until it has stopped.
+	stopBallast func()
 }
 
 // setUp starts the control plane, installs the chart's webhook
@@ -188,11 +190,17 @@ func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions)
 	})
 	require.NoError(t, err, "creating Ballast's server")
 
+	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- srv.Start(t.Context()) }()
+	go func() { done <- srv.Start(ctx) }()
+	stopped := make(chan error, 1)
+	e.stopBallast = sync.OnceFunc(func() {
+		cancel()
+		stopped <- <-done
+	})
 	t.Cleanup(func() {
-		// t.Context() is done by now, which stops the server.
-		err := <-done
+		e.stopBallast()
+		err := <-stopped
 		if t.Failed() {
 			t.Logf("Ballast's log:\n%s", logs.String())
 		}
@@ -274,6 +282,12 @@ func (e *env) grantNamespacePatch(t *testing.T) {
 			APIGroups: []string{""},
 			Resources: []string{"namespaces"},
 			Verbs:     []string{"get", "list", "watch", "patch", "update"},
+		}, {
+			// Operators often get these: the API server stores the
+			// metadata sent to them too.
+			APIGroups: []string{""},
+			Resources: []string{"namespaces/status", "namespaces/finalize"},
+			Verbs:     []string{"patch", "update"},
 		}},
 	}
 	binding := &rbacv1.ClusterRoleBinding{

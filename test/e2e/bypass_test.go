@@ -1,0 +1,67 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/policy"
+)
+
+// testNamespaceSubresources: the API server stores the metadata of an
+// update sent to namespaces/status or namespaces/finalize, so a tenant
+// allowed those (operators often are) must not set ballast.dev/mode=off
+// through them either.
+func testNamespaceSubresources(t *testing.T, e *env) {
+	ns := e.namespace(t, "subres", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
+	for name, update := range map[string]func(c client.Client, obj *corev1.Namespace) error{
+		"status": func(c client.Client, obj *corev1.Namespace) error {
+			return c.Status().Update(t.Context(), obj)
+		},
+		"finalize": func(c client.Client, obj *corev1.Namespace) error {
+			return c.SubResource("finalize").Update(t.Context(), obj)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var obj corev1.Namespace
+			require.NoError(t, e.tenant.Get(t.Context(), client.ObjectKey{Name: ns}, &obj))
+			obj.Labels[policy.ModeLabel] = string(policy.ModeOff)
+			err := update(e.tenant, &obj)
+			require.Error(t, err, "namespaces/%s must not carry the label", name)
+			assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+			e.waitForMode(t, ns, policy.ModeEnforce)
+		})
+	}
+	t.Run("a namespace admin may", func(t *testing.T) {
+		var obj corev1.Namespace
+		require.NoError(t, e.platform.Get(t.Context(), client.ObjectKey{Name: ns}, &obj))
+		obj.Labels[policy.ModeLabel] = string(policy.ModeWarn)
+		require.NoError(t, e.platform.Status().Update(t.Context(), &obj))
+		e.waitForMode(t, ns, policy.ModeWarn)
+	})
+}
+
+// testGuardFailsClosed stops Ballast. The namespace guard, with
+// failurePolicy Fail, then refuses every change of a ballast.dev/ key,
+// so no tenant can switch its namespace off during an outage; its
+// matchConditions keep it away from every other request, so other
+// namespace changes and deploys (whose webhooks fail open) go through.
+func testGuardFailsClosed(t *testing.T, e *env) {
+	ns := e.namespace(t, "outage", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
+	e.stopBallast()
+
+	err := labelNamespace(t, e.tenant, ns, policy.ModeLabel, string(policy.ModeOff))
+	require.Error(t, err, "the label must not change while Ballast is down")
+	assert.Contains(t, err.Error(), "namespaces.ballast.dev", "refused because the guard cannot be called")
+	var obj corev1.Namespace
+	require.NoError(t, e.admin.Get(t.Context(), client.ObjectKey{Name: ns}, &obj))
+	assert.Equal(t, string(policy.ModeEnforce), obj.Labels[policy.ModeLabel])
+
+	require.NoError(t, labelNamespace(t, e.tenant, ns, "team", "checkout"),
+		"a change of other labels of a ballast-labelled namespace does not reach the guard")
+	require.NoError(t, e.admin.Create(t.Context(), badDeployment(ns, "during-outage")),
+		"deploys go through: the workload webhooks fail open")
+}
