@@ -37,6 +37,7 @@ func minReplicasRule() Rule {
 		Summary:       "Deployments and StatefulSets run at least 2 replicas, counting an HPA's minReplicas.",
 		DefaultAction: policy.ActionDeny,
 		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
+		ReplicasOnly:  true,
 		Check:         checkMinReplicas,
 	}
 }

@@ -41,6 +41,7 @@ func pdbRule() Rule {
 		Summary:       "Workloads with 2 or more replicas have a PodDisruptionBudget, or Ballast creates one.",
 		DefaultAction: policy.ActionWarn,
 		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
+		ReplicasOnly:  true,
 		Check:         checkPDB,
 	}
 }

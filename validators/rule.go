@@ -18,6 +18,11 @@ type Rule struct {
 	DefaultAction policy.Action
 	// Kinds are the object kinds the rule applies to.
 	Kinds []string
+	// ReplicasOnly reports that the rule reads of a workload only its
+	// replicas, selector and pod template labels, and its neighbours: it
+	// also judges a request to the workload's scale subresource, which
+	// changes nothing else.
+	ReplicasOnly bool
 	// Check returns what is wrong with t; nil means it passes. It must not
 	// modify t.
 	Check func(t *Target) []Finding

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -11,17 +10,18 @@ import (
 	"github.com/ballast-dev/ballast/internal/policy"
 )
 
-// evaluate judges obj, the decoded object of a request for kind k, in the
-// request's namespace, and answers: it resolves the namespace's settings,
+// evaluate judges in.Object, the decoded object of a request for kind k (or
+// the workload a scale request changes), in the request's namespace, and
+// answers: it resolves the namespace's settings,
 // lists the neighbours the kind's rules read, calls the engine, renders its
 // edits as a JSON patch against the object as sent and its decision as the
 // response.
-func (h *handler) evaluate(ctx context.Context, req *admission.Request, k *kind, obj client.Object) admission.Response {
+func (h *handler) evaluate(ctx context.Context, req *admission.Request, k *kind, in engine.Input) admission.Response {
 	s, err := h.settings(ctx, req.Namespace)
 	if err != nil {
 		return h.internalError(ctx, req, err)
 	}
-	in := engine.Input{Object: obj, Settings: s}
+	in.Settings = s
 	if n := k.neighbours(); n != 0 && s.Mode != policy.ModeOff {
 		if in.Related, err = h.related(ctx, req.Namespace, n); err != nil {
 			return h.internalError(ctx, req, err)

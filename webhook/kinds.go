@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -60,6 +61,14 @@ var kinds = []kind{
 	served(workload.KindDaemonSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.DaemonSet).Spec }),
 	served(workload.KindHPA, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*autoscalingv2.HorizontalPodAutoscaler).Spec }),
 	served(workload.KindPDB, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*policyv1.PodDisruptionBudget).Spec }),
+	// The scale subresource of Deployments and StatefulSets, which
+	// `kubectl scale` and HPAs write: judged as the workload with the new
+	// replicas (see workloadValidator.scale).
+	{
+		gvk:  metav1.GroupVersionKind{Group: "autoscaling", Version: "v1", Kind: "Scale"},
+		path: ValidateWorkloadsPath, resource: "scale",
+		newObject: func() client.Object { return &autoscalingv1.Scale{} },
+	},
 	{
 		gvk:  metav1.GroupVersionKind{Version: "v1", Kind: "Namespace"},
 		path: ValidateNamespacesPath, resource: "namespaces",

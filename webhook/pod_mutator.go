@@ -7,6 +7,8 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/ballast-dev/ballast/internal/engine"
 )
 
 // errNoNamespace answers a request for a namespaced object without one,
@@ -43,5 +45,5 @@ func (m *podMutator) Handle(ctx context.Context, req admission.Request) admissio
 	if pod.Namespace == "" {
 		pod.Namespace = req.Namespace
 	}
-	return m.evaluate(ctx, &req, k, &pod)
+	return m.evaluate(ctx, &req, k, engine.Input{Object: &pod})
 }

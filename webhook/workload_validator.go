@@ -6,6 +6,8 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/ballast-dev/ballast/internal/engine"
 )
 
 // workloadValidator judges Deployments, StatefulSets, DaemonSets,
@@ -17,8 +19,9 @@ import (
 // announce.
 type workloadValidator struct{ *handler }
 
-// Handle judges CREATE and UPDATE requests; DELETE, CONNECT and
-// subresources (scale, status) pass untouched. A request for another kind
+// Handle judges CREATE and UPDATE requests and UPDATEs of the scale
+// subresource (see scale); DELETE, CONNECT and other subresources (status)
+// pass untouched. A request for another kind
 // is a misconfiguration of the webhook's rules and is answered with
 // HTTP 400 naming the kinds the path serves: failing loudly shows it at
 // once, where admitting unchecked would hide it.
@@ -31,6 +34,9 @@ type workloadValidator struct{ *handler }
 // made stricter since it was applied is thus judged at its next spec
 // change, not at the first controller that touches its metadata.
 func (v *workloadValidator) Handle(ctx context.Context, req admission.Request) admission.Response {
+	if req.SubResource == scaleSubresource && req.Operation == admissionv1.Update {
+		return v.scale(ctx, &req)
+	}
 	if (req.Operation != admissionv1.Create && req.Operation != admissionv1.Update) || req.SubResource != "" {
 		return v.skipped(&req)
 	}
@@ -60,5 +66,5 @@ func (v *workloadValidator) Handle(ctx context.Context, req admission.Request) a
 	if obj.GetNamespace() == "" {
 		obj.SetNamespace(req.Namespace)
 	}
-	return v.evaluate(ctx, &req, k, obj)
+	return v.evaluate(ctx, &req, k, engine.Input{Object: obj})
 }

@@ -149,7 +149,7 @@ func (e *Engine) evaluate(k *workload.Kind, in Input, s *policy.Settings, res *R
 	}
 	if tmpl, ok := k.Template(mutated); ok {
 		t.Template = tmpl
-		if slices.Contains(s.Spec.PodDefaults.OwnerKinds, k.PodOwner) {
+		if !in.ReplicasOnly && slices.Contains(s.Spec.PodDefaults.OwnerKinds, k.PodOwner) {
 			res.Mutations = e.mutate(mutators.NewTarget(tmpl, res.Namespace, t.Related.Services, &res.Notes), s)
 		}
 	}
@@ -159,7 +159,7 @@ func (e *Engine) evaluate(k *workload.Kind, in Input, s *policy.Settings, res *R
 			res.Mutations = append(res.Mutations, plannedPDB(plan))
 		}
 	}
-	res.Findings = e.check(t)
+	res.Findings = e.check(t, in.ReplicasOnly)
 }
 
 // mutate applies every mutator whose rule is not exempted.
@@ -184,12 +184,13 @@ func (e *Engine) mutate(t mutators.Target, s *policy.Settings) []mutators.Change
 	return changes
 }
 
-// check runs every rule that applies to the target's kind and is not off.
-func (e *Engine) check(t *validators.Target) []validators.Finding {
+// check runs every rule that applies to the target's kind and is not off;
+// with replicasOnly, only the rules that judge replicas alone.
+func (e *Engine) check(t *validators.Target, replicasOnly bool) []validators.Finding {
 	var findings []validators.Finding
 	for i := range e.rules {
 		r := &e.rules[i]
-		if !r.AppliesTo(t.Kind) {
+		if !r.AppliesTo(t.Kind) || replicasOnly && !r.ReplicasOnly {
 			continue
 		}
 		action := t.Settings.Action(r.ID, r.DefaultAction)

@@ -22,6 +22,11 @@ type Input struct {
 	// Related is what is known of the objects around it; the engine reads
 	// only the neighbours its kind needs (workload.Kind.Neighbours).
 	Related workload.Related
+	// ReplicasOnly judges a workload's replicas alone, for a request to its
+	// scale subresource: Object is the workload as stored, with the new
+	// replicas; only the rules marked ReplicasOnly run, and no pod default
+	// is applied, as the pod template does not change.
+	ReplicasOnly bool
 }
 
 // Result is what Evaluate found.

@@ -94,8 +94,10 @@ type Kind struct {
 	// template returns the pod template of an object of the kind; nil for
 	// kinds without one.
 	template func(runtime.Object) podspec.Template
-	// replicas returns spec.replicas; nil for kinds without replicas.
-	replicas func(runtime.Object) *int32
+	// replicas returns spec.replicas, and setReplicas sets it; nil for
+	// kinds without replicas.
+	replicas    func(runtime.Object) *int32
+	setReplicas func(runtime.Object, *int32)
 	// selector returns the pod selector; nil for kinds without one.
 	selector func(runtime.Object) *metav1.LabelSelector
 }
@@ -109,6 +111,14 @@ func (k *Kind) HasReplicas() bool { return k.replicas != nil }
 
 // HasTemplate reports whether the kind's objects have a pod template.
 func (k *Kind) HasTemplate() bool { return k.template != nil }
+
+// SetReplicas sets spec.replicas of obj, an object of the kind; it does
+// nothing for kinds without replicas.
+func (k *Kind) SetReplicas(obj runtime.Object, n *int32) {
+	if k.setReplicas != nil {
+		k.setReplicas(obj, n)
+	}
+}
 
 // Template returns the pod template of obj, an object of the kind, with
 // pointers into obj; false for kinds without one.
@@ -145,25 +155,27 @@ var kinds = []*Kind{
 	},
 	{
 		Name: KindDeployment, GVK: appsv1.SchemeGroupVersion.WithKind(KindDeployment), Resource: "deployments",
-		NewObject:  func() client.Object { return &appsv1.Deployment{} },
-		NewList:    func() client.ObjectList { return &appsv1.DeploymentList{} },
-		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
-		PodOwner:   KindReplicaSet,
-		KeepsPDB:   true,
-		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.Deployment).Spec.Template) },
-		replicas:   func(o runtime.Object) *int32 { return o.(*appsv1.Deployment).Spec.Replicas },
-		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.Deployment).Spec.Selector },
+		NewObject:   func() client.Object { return &appsv1.Deployment{} },
+		NewList:     func() client.ObjectList { return &appsv1.DeploymentList{} },
+		Neighbours:  NeedPDBs | NeedHPAs | NeedServices,
+		PodOwner:    KindReplicaSet,
+		KeepsPDB:    true,
+		template:    func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.Deployment).Spec.Template) },
+		replicas:    func(o runtime.Object) *int32 { return o.(*appsv1.Deployment).Spec.Replicas },
+		setReplicas: func(o runtime.Object, n *int32) { o.(*appsv1.Deployment).Spec.Replicas = n },
+		selector:    func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.Deployment).Spec.Selector },
 	},
 	{
 		Name: KindStatefulSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindStatefulSet), Resource: "statefulsets",
-		NewObject:  func() client.Object { return &appsv1.StatefulSet{} },
-		NewList:    func() client.ObjectList { return &appsv1.StatefulSetList{} },
-		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
-		PodOwner:   KindStatefulSet,
-		KeepsPDB:   true,
-		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.StatefulSet).Spec.Template) },
-		replicas:   func(o runtime.Object) *int32 { return o.(*appsv1.StatefulSet).Spec.Replicas },
-		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.StatefulSet).Spec.Selector },
+		NewObject:   func() client.Object { return &appsv1.StatefulSet{} },
+		NewList:     func() client.ObjectList { return &appsv1.StatefulSetList{} },
+		Neighbours:  NeedPDBs | NeedHPAs | NeedServices,
+		PodOwner:    KindStatefulSet,
+		KeepsPDB:    true,
+		template:    func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.StatefulSet).Spec.Template) },
+		replicas:    func(o runtime.Object) *int32 { return o.(*appsv1.StatefulSet).Spec.Replicas },
+		setReplicas: func(o runtime.Object, n *int32) { o.(*appsv1.StatefulSet).Spec.Replicas = n },
+		selector:    func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.StatefulSet).Spec.Selector },
 	},
 	{
 		Name: KindDaemonSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindDaemonSet), Resource: "daemonsets",
