@@ -106,6 +106,7 @@ func TestMessagesFitInWarnings(t *testing.T) {
 	bad := func(c *corev1.Container) {
 		c.Name, c.Image = long, "registry.example.com:5000/"+longer
 		c.Resources, c.ReadinessProbe, c.LivenessProbe, c.Lifecycle = corev1.ResourceRequirements{}, nil, nil, nil
+		c.Ports = []corev1.ContainerPort{{Name: "http", ContainerPort: 65535}}
 	}
 	sleepLong := func(c *corev1.Container) {
 		c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 1 << 40}}}
@@ -125,7 +126,8 @@ func TestMessagesFitInWarnings(t *testing.T) {
 	single.Spec.Replicas = nil
 	min100 := pdb(longer, minAvailable(intstr.FromString("100%")))
 	targets := []*Target{
-		withSettings(newTarget(d), func(s *policy.Settings) {
+		// A Service routes to the container, so that readiness-probe fires.
+		withSettings(newTarget(d, service(long)), func(s *policy.Settings) {
 			s.Spec.Rules.MinReplicas.Minimum = 1<<31 - 1
 			s.Spec.Rules.TerminationGrace.ShutdownBudgetSeconds = 1<<31 - 1
 		}),
@@ -158,7 +160,8 @@ func TestMessagesFitInWarnings(t *testing.T) {
 }
 
 // BenchmarkDefaultRules runs every rule over a typical Deployment of two
-// containers, which passes them all, and over one that fails them.
+// containers behind a Service, which passes them all, and over one that
+// fails them.
 func BenchmarkDefaultRules(b *testing.B) {
 	typical := deployment(containers(
 		container("web"),
@@ -174,8 +177,8 @@ func BenchmarkDefaultRules(b *testing.B) {
 	)
 	rules := Default()
 	for name, target := range map[string]*Target{
-		"passing": newTarget(typical, pdb("web")),
-		"failing": newTarget(failing),
+		"passing": newTarget(typical, pdb("web"), service("web")),
+		"failing": newTarget(failing, service("web")),
 	} {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()

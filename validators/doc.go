@@ -8,7 +8,8 @@
 // the fields it checks, the values it allows and the fix; docs/rules.md is
 // the catalog's public documentation. The rules read workloads through
 // internal/workload (effective replicas, selecting PodDisruptionBudgets, the
-// PodDisruptionBudget plan, preStop sleeps), as the engine, the Pod mutators
-// and the PDB reconciler do, so that they all agree. The rule IDs are
-// constants of internal/policy (policy.RuleMinReplicas, ...).
+// PodDisruptionBudget plan, preStop sleeps, the Services that route to a
+// container), as the engine, the Pod mutators and the PDB reconciler do, so
+// that they all agree. The rule IDs are constants of internal/policy
+// (policy.RuleMinReplicas, ...).
 package validators

@@ -32,8 +32,8 @@ func enforce() *policy.Settings {
 }
 
 // newTarget returns the target of obj, with related (PodDisruptionBudgets,
-// HPAs and workloads) as its surroundings, judged with enforce(), as the
-// engine builds it.
+// HPAs, Services and workloads) as its surroundings, judged with
+// enforce(), as the engine builds it.
 func newTarget(obj runtime.Object, related ...runtime.Object) *Target {
 	meta, ok := obj.(metav1.Object)
 	if !ok {
@@ -209,6 +209,28 @@ func pdb(name string, mods ...func(*policyv1.PodDisruptionBudget)) *policyv1.Pod
 		mod(p)
 	}
 	return p
+}
+
+// service returns a Service shop/name that selects the pods labelled
+// app=web and sends its port 80 to their port named http, as a Service of
+// a web app does; mods edit it.
+func service(name string, mods ...func(*corev1.Service)) *corev1.Service {
+	s := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name},
+		Spec: corev1.ServiceSpec{
+			Selector: webLabels,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+	for _, mod := range mods {
+		mod(s)
+	}
+	return s
+}
+
+// servicePorts replaces the ports of a Service.
+func servicePorts(ports ...corev1.ServicePort) func(*corev1.Service) {
+	return func(s *corev1.Service) { s.Spec.Ports = ports }
 }
 
 // minAvailable edits a PodDisruptionBudget to keep v available instead.

@@ -29,9 +29,10 @@ injector, as for readiness-probe.
 **Fix:**
 
 livenessProbe: {httpGet: {path: /livez, port: 8080}} on a serving port that
-speaks HTTP (named http or https, or a Service appProtocol of http), else
-{tcpSocket: {port: N}}; an exec or grpc probe for containers without a
-serving port.
+speaks HTTP (workload.SpeaksHTTP: named http or https or ending in -http or
+-https, or targeted by a Service port whose appProtocol is http, https or
+kubernetes.io/h2c), else livenessProbe: {tcpSocket: {port: N}}; an exec or
+grpc probe for containers without a serving port.
 */
 
 func livenessProbeRule() Rule {

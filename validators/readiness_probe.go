@@ -1,9 +1,9 @@
 package validators
 
 import (
-	corev1 "k8s.io/api/core/v1"
-
 	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
@@ -44,8 +44,11 @@ workloads for a field their authors cannot change.
 **Fix:**
 
 readinessProbe: {httpGet: {path: /healthz, port: 8080}} on a port that
-speaks HTTP (named http or https, or a Service appProtocol of http), else
-{tcpSocket: {port: N}}.
+speaks HTTP (workload.SpeaksHTTP: named http or https or ending in -http or
+-https, or targeted by a Service port whose appProtocol is http, https or
+kubernetes.io/h2c), else readinessProbe: {tcpSocket: {port: N}}: an HTTP
+request to a port of another protocol never passes. The port is the one
+the Service targets, not necessarily the container's first.
 */
 
 func readinessProbeRule() Rule {

@@ -31,7 +31,7 @@ counts as 0 seconds, as its length cannot be known.
 
 **Not Checked:**
 
-pods with no preStop sleep and no container that serves traffic
+pods with no preStop sleep and no regular container that serves traffic
 (podspec.ServingPort): there is no traffic to drain, Ballast injects no
 sleep there, and a short period (a node agent's 0) may be deliberate.
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
@@ -18,6 +19,7 @@ func TestTerminationGrace(t *testing.T) {
 	grace := func(seconds int64) func(*corev1.PodSpec) {
 		return func(s *corev1.PodSpec) { s.TerminationGracePeriodSeconds = &seconds }
 	}
+	noPreStop := func(c *corev1.Container) { c.Lifecycle = nil }
 	const field = "spec.template.spec.terminationGracePeriodSeconds"
 	tests := map[string]struct {
 		target *Target
@@ -57,12 +59,37 @@ func TestTerminationGrace(t *testing.T) {
 			target: newTarget(deployment(containers(container("web", preStopExec("sleep", "15"))), pod(grace(40)))),
 		},
 		"a grace period shorter than the budget fails without a sleep": {
-			target: newTarget(deployment(containers(container("worker", worker)), pod(grace(10)))),
+			target: newTarget(deployment(containers(container("web", noPreStop)), pod(grace(10)))),
 			want: []Finding{{
 				Rule:    policy.RuleTerminationGrace,
 				Field:   field,
 				Message: "terminationGracePeriodSeconds 10 < 25s shutdown budget",
 				Fix:     "set terminationGracePeriodSeconds: 25",
+			}},
+		},
+		"a pod with no sleep and no serving container is not checked": {
+			target: newTarget(deployment(containers(container("worker", worker)), pod(grace(10)))),
+		},
+		"a pod with only metrics ports serves no traffic": {
+			target: newTarget(deployment(containers(container("exporter", worker, func(c *corev1.Container) {
+				c.Ports = []corev1.ContainerPort{{Name: "metrics", ContainerPort: 9090}}
+			})), pod(grace(5)))),
+		},
+		"a node agent on the host network without ports may stop at once": {
+			target: newTarget(daemonSet(func(d *appsv1.DaemonSet) {
+				s := &d.Spec.Template.Spec
+				s.HostNetwork, s.TerminationGracePeriodSeconds = true, ptr.To[int64](0)
+				s.Containers = []corev1.Container{container("agent", worker)}
+			})),
+		},
+		"a container that serves no traffic but sleeps is checked": {
+			target: newTarget(deployment(containers(container("worker", worker, preStopExec("sleep", "10"))), pod(grace(10)))),
+			want: []Finding{{
+				Rule:      policy.RuleTerminationGrace,
+				Container: "worker",
+				Field:     field,
+				Message:   "terminationGracePeriodSeconds 10 < 10s preStop sleep + 25s shutdown budget",
+				Fix:       "set terminationGracePeriodSeconds: 35",
 			}},
 		},
 		"an unknown preStop counts as no sleep": {
