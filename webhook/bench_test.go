@@ -35,23 +35,25 @@ import (
 //
 //	go test ./webhook/ -run '^$' -bench . -benchmem
 
-// BenchmarkMutatePod mutates a ReplicaSet's Pod in a warn namespace: the
-// full path, patch included.
+// BenchmarkMutatePod mutates a ReplicaSet's Pod in a warn namespace, behind
+// its Service: the full path, readiness probe and patch included.
 func BenchmarkMutatePod(b *testing.B) {
 	e := newEnv(b, options{reader: benchReader()})
 	req := podRequest(b, nsWarn, podJSON(nsWarn, "ReplicaSet", ""))
-	require.NotEmpty(b, e.review(b, webhook.MutatePodsPath, req).Patch)
+	resp := e.review(b, webhook.MutatePodsPath, req)
+	require.Contains(b, string(resp.Patch), "readinessProbe")
 	serve(b, e.hooks[webhook.MutatePodsPath], reviewJSON(b, req))
 }
 
 // BenchmarkValidateDeployment judges the legacy Deployment in a warn
-// namespace that holds ten PodDisruptionBudgets and five
-// HorizontalPodAutoscalers: every rule fires and every pod default is
-// announced.
+// namespace that holds ten PodDisruptionBudgets, five
+// HorizontalPodAutoscalers and the Deployment's Service: every rule fires
+// and every pod default is announced.
 func BenchmarkValidateDeployment(b *testing.B) {
 	e := newEnv(b, options{reader: benchReader()})
 	req := request(b, admissionv1.Create, deploymentGVK, "deployments", nsWarn, legacyDeployment(nsWarn), nil)
-	require.NotEmpty(b, e.review(b, webhook.ValidateWorkloadsPath, req).Warnings)
+	require.Contains(b, e.review(b, webhook.ValidateWorkloadsPath, req).Warnings,
+		"readiness-probe: pods get readinessProbe tcpSocket :8080 (api)")
 	serve(b, e.hooks[webhook.ValidateWorkloadsPath], reviewJSON(b, req))
 }
 
@@ -112,7 +114,8 @@ func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 
 // benchReader returns a memReader holding the test namespaces, and ten
-// PodDisruptionBudgets and five HorizontalPodAutoscalers in nsWarn.
+// PodDisruptionBudgets, five HorizontalPodAutoscalers and the Services of
+// the Pod and the Deployment the benchmarks send in nsWarn.
 func benchReader() *memReader {
 	r := &memReader{namespaces: map[string]*corev1.Namespace{}}
 	for _, o := range namespaces() {
@@ -136,6 +139,11 @@ func benchReader() *memReader {
 			},
 		})
 	}
+	for _, o := range services() {
+		if o.GetNamespace() == nsWarn {
+			r.services = append(r.services, *o.(*corev1.Service))
+		}
+	}
 	return r
 }
 
@@ -147,6 +155,7 @@ type memReader struct {
 	namespaces map[string]*corev1.Namespace
 	pdbs       []policyv1.PodDisruptionBudget
 	hpas       []autoscalingv2.HorizontalPodAutoscaler
+	services   []corev1.Service
 }
 
 func (r *memReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
@@ -168,6 +177,8 @@ func (r *memReader) List(_ context.Context, list client.ObjectList, _ ...client.
 		l.Items = slices.Clone(r.pdbs)
 	case *autoscalingv2.HorizontalPodAutoscalerList:
 		l.Items = slices.Clone(r.hpas)
+	case *corev1.ServiceList:
+		l.Items = slices.Clone(r.services)
 	default:
 		return fmt.Errorf("memReader: cannot list %T", list)
 	}

@@ -126,7 +126,7 @@ func TestMalformedRequestsGetAClearError(t *testing.T) {
 
 // failingReader is a cache that cannot be read.
 func failingReader(getErr, listErr error) client.Reader {
-	return fake.NewClientBuilder().WithObjects(namespaces()...).WithInterceptorFuncs(interceptor.Funcs{
+	return fake.NewClientBuilder().WithObjects(cached()...).WithInterceptorFuncs(interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			if getErr != nil {
 				return getErr
@@ -170,6 +170,10 @@ func TestInternalErrorsFollowThePolicy(t *testing.T) {
 		"a namespace read error denies the Pod when the policy says deny": {
 			path: webhook.MutatePodsPath, opts: options{reader: failingReader(cacheDown, nil), policy: staticPolicy{denying}},
 			deny: true, message: `reading namespace "shop-warn" from the cache: cache stopped`,
+		},
+		"a list error admits the Pod with a warning by default": {
+			path: webhook.MutatePodsPath, opts: options{reader: failingReader(nil, cacheDown)},
+			message: `listing Services in "shop-warn" from the cache: cache stopped`,
 		},
 		"a list error admits the Deployment with a warning by default": {
 			path: webhook.ValidateWorkloadsPath, opts: options{reader: failingReader(nil, cacheDown)},

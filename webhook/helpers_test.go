@@ -22,6 +22,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -85,6 +86,40 @@ func namespaces() []client.Object {
 	}
 }
 
+// services returns the Services of each namespace of the tests, as the
+// apps of the tests have them in real life: each selects the pods of one
+// app and sends its port 80 to their container port named http. The pods
+// of podJSON are app=checkout, those of legacyDeployment app=legacy-api and
+// those of compliantDeployment app.kubernetes.io/name=checkout.
+func services() []client.Object {
+	var out []client.Object
+	for _, ns := range []string{nsEnforce, nsWarn, nsDryRun, nsOff, nsExempt, nsExpired, nsUnknown} {
+		out = append(out,
+			service(ns, "checkout", map[string]string{"app": "checkout"}),
+			service(ns, "legacy-api", map[string]string{"app": "legacy-api"}),
+			service(ns, "checkout-api", map[string]string{"app.kubernetes.io/name": "checkout"}),
+		)
+	}
+	return out
+}
+
+// service returns the Service namespace/name over the pods selector
+// selects, which sends its port 80 to their container port named http.
+func service(namespace, name string, selector map[string]string) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: corev1.ServiceSpec{
+			Selector: selector,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
+		},
+	}
+}
+
+// cached returns what the informer cache holds in the tests: namespaces()
+// and services().
+func cached() []client.Object { return append(namespaces(), services()...) }
+
 // env is a set of registered handlers, each served through its
 // admission.Webhook's ServeHTTP, and the registry of their metrics.
 type env struct {
@@ -110,15 +145,15 @@ type options struct {
 }
 
 // newEnv registers the handlers with the test policy, over a fake client
-// standing in for the informer cache, seeded with namespaces() and
-// objects; o overrides the defaults.
+// standing in for the informer cache, seeded with cached() and objects;
+// o overrides the defaults.
 func newEnv(t testing.TB, o options) *env {
 	t.Helper()
 	if o.policy == nil {
 		o.policy = staticPolicy{testPolicy()}
 	}
 	if o.reader == nil {
-		o.reader = fake.NewClientBuilder().WithObjects(append(namespaces(), o.objects...)...).Build()
+		o.reader = fake.NewClientBuilder().WithObjects(append(cached(), o.objects...)...).Build()
 	}
 	reg := prometheus.NewRegistry()
 	srv := &recordingServer{hooks: map[string]http.Handler{}}

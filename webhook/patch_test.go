@@ -8,9 +8,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/mutators"
 )
 
@@ -124,20 +126,24 @@ func applyPatch(t testing.TB, doc, patch []byte) []byte {
 
 // FuzzPatch checks, on arbitrary Pods, that the engine's edits rendered by
 // buildPatch always apply to the raw object they were computed against,
-// and that the patched Pod needs no further edit.
+// and that the patched Pod needs no further edit. The Pods are judged
+// among fuzzServices, so that the seeds labelled app=web get a readiness
+// probe and those labelled app=peer do not.
 func FuzzPatch(f *testing.F) {
-	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"ReplicaSet","controller":true}]},"spec":{"containers":[{"name":"app","ports":[{"containerPort":8080}]}]}}`))
-	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"ReplicaSet","controller":true}],"unknown":{"x":[1]}},"spec":{"containers":[{"name":"a","ports":[{"containerPort":80}],"lifecycle":null}]}}`))
-	f.Add([]byte(`{"metadata":{"ownerReferences":[{"kind":"StatefulSet","controller":true}],"annotations":{"ballast.dev/injected":"x"}},"spec":{"terminationGracePeriodSeconds":2,"containers":[{"name":"a/b~c","ports":[{"containerPort":80,"name":"metrics"},{"containerPort":0}]}],"initContainers":[{"name":"s","restartPolicy":"Always","ports":[{"containerPort":1}]}]}}`))
+	f.Add([]byte(`{"metadata":{"labels":{"app":"web"},"ownerReferences":[{"kind":"ReplicaSet","controller":true}]},"spec":{"containers":[{"name":"app","ports":[{"containerPort":8080}]}]}}`))
+	f.Add([]byte(`{"metadata":{"labels":{"app":"web"},"ownerReferences":[{"kind":"ReplicaSet","controller":true}],"unknown":{"x":[1]}},"spec":{"containers":[{"name":"a","ports":[{"containerPort":80}],"lifecycle":null}]}}`))
+	f.Add([]byte(`{"metadata":{"labels":{"app":"web"},"ownerReferences":[{"kind":"StatefulSet","controller":true}],"annotations":{"ballast.dev/injected":"x"}},"spec":{"terminationGracePeriodSeconds":2,"containers":[{"name":"a/b~c","ports":[{"containerPort":80,"name":"metrics"},{"containerPort":0}]}],"initContainers":[{"name":"s","restartPolicy":"Always","ports":[{"containerPort":1}]}]}}`))
+	f.Add([]byte(`{"metadata":{"labels":{"app":"peer"},"ownerReferences":[{"kind":"StatefulSet","controller":true}]},"spec":{"containers":[{"name":"etcd","ports":[{"containerPort":2379},{"containerPort":2380}]}]}}`))
 
 	e := engine.Default()
 	s := &policy.Settings{Mode: policy.ModeEnforce, ModeSource: "fuzz", Spec: &policy.Default().Spec}
+	related := workload.Related{Services: fuzzServices()}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		var pod corev1.Pod
 		if json.Unmarshal(raw, &pod) != nil {
 			return
 		}
-		res := e.Evaluate(engine.Input{Object: &pod, Settings: s})
+		res := e.Evaluate(engine.Input{Object: &pod, Settings: s, Related: related})
 		if res.Edits == nil {
 			return
 		}
@@ -150,8 +156,25 @@ func FuzzPatch(f *testing.F) {
 		if err := json.Unmarshal(patched, &again); err != nil {
 			t.Fatalf("patched pod does not decode: %v\n%s", err, patched)
 		}
-		if res2 := e.Evaluate(engine.Input{Object: &again, Settings: s}); res2.Edits != nil {
+		if res2 := e.Evaluate(engine.Input{Object: &again, Settings: s, Related: related}); res2.Edits != nil {
 			t.Fatalf("second pass edits again: %v\nfirst patch: %s", res2.Edits, patch)
 		}
 	})
+}
+
+// fuzzServices are the Services of FuzzPatch's Pods: pods labelled app=web
+// receive traffic on ports 80 and 8080, those labelled app=peer only from
+// their peers, on 2379 and 2380.
+func fuzzServices() []*corev1.Service {
+	svc := func(name, app string, publishNotReady bool, ports ...int32) *corev1.Service {
+		s := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec:       corev1.ServiceSpec{Selector: map[string]string{"app": app}, PublishNotReadyAddresses: publishNotReady},
+		}
+		for _, p := range ports {
+			s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Port: p})
+		}
+		return s
+	}
+	return []*corev1.Service{svc("web", "web", false, 80, 8080), svc("peers", "peer", true, 2379, 2380)}
 }

@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
@@ -12,6 +13,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
@@ -178,4 +181,90 @@ func TestMutatePodCountsDryRunMutationsAsWouldApply(t *testing.T) {
 	e.review(t, webhook.MutatePodsPath, podRequest(t, nsDryRun, podJSON(nsDryRun, "ReplicaSet", "")))
 	assert.Equal(t, 1.0, e.counter(t, "ballast_mutations_total",
 		map[string]string{"rule": "readiness-probe", "mutator": "readiness-probe", "mode": "dryrun"}))
+}
+
+// TestMutatePodProbesOnlyWhereAServiceRoutes reads the Services of the
+// pod's namespace from the cache: the readiness probe goes on the port one
+// of them routes traffic to, and where none does the patch holds no
+// readiness probe, while the other defaults still come.
+func TestMutatePodProbesOnlyWhereAServiceRoutes(t *testing.T) {
+	checkout := map[string]string{"app": "checkout"}
+	byNumber := service(nsWarn, "checkout", checkout)
+	byNumber.Spec.Ports[0].TargetPort = intstr.FromInt32(8080)
+	peers := service(nsWarn, "checkout-peers", checkout)
+	peers.Spec.PublishNotReadyAddresses = true
+	tests := map[string]struct {
+		services []client.Object
+		// probe is the port of the injected readiness probe, 0 for none.
+		probe int32
+	}{
+		"a Service that targets the port by name": {
+			services: []client.Object{service(nsWarn, "checkout", checkout)}, probe: 8080,
+		},
+		"a Service that targets the port by number": {
+			services: []client.Object{byNumber}, probe: 8080,
+		},
+		"no Service": {},
+		"a Service of other pods": {
+			services: []client.Object{service(nsWarn, "cart", map[string]string{"app": "cart"})},
+		},
+		"a Service of another namespace": {
+			services: []client.Object{service(nsEnforce, "checkout", checkout)},
+		},
+		"only a Service that publishes not-ready addresses (peer discovery)": {
+			services: []client.Object{peers},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			cache := fake.NewClientBuilder().WithObjects(append(namespaces(), tc.services...)...).Build()
+			e := newEnv(t, options{reader: cache})
+			original := podJSON(nsWarn, "ReplicaSet", "")
+			resp := e.review(t, webhook.MutatePodsPath, podRequest(t, nsWarn, original))
+			require.True(t, resp.Allowed)
+			require.NotEmpty(t, resp.Patch, "the preStop sleep comes whatever the Services")
+
+			var ops []struct {
+				Op    string          `json:"op"`
+				Path  string          `json:"path"`
+				Value json.RawMessage `json:"value"`
+			}
+			require.NoError(t, json.Unmarshal(resp.Patch, &ops))
+			probeOps := 0
+			for _, op := range ops {
+				if strings.Contains(op.Path, "readinessProbe") || strings.Contains(string(op.Value), "readinessProbe") {
+					probeOps++
+				}
+			}
+
+			var pod corev1.Pod
+			require.NoError(t, json.Unmarshal(applyPatch(t, original, resp.Patch), &pod))
+			c := pod.Spec.Containers[0]
+			require.NotNil(t, c.Lifecycle)
+			require.NotNil(t, c.Lifecycle.PreStop)
+			assert.NotNil(t, c.Lifecycle.PreStop.Sleep)
+			if tc.probe == 0 {
+				assert.Zero(t, probeOps, "patch: %s", resp.Patch)
+				assert.Nil(t, c.ReadinessProbe)
+				assert.NotContains(t, resp.AuditAnnotations[engine.AuditMutations], "readiness-probe")
+				assert.Empty(t, resp.Warnings, "a Pod's notes are no warnings: no person reads them")
+				return
+			}
+			assert.Equal(t, 1, probeOps, "patch: %s", resp.Patch)
+			require.NotNil(t, c.ReadinessProbe)
+			require.NotNil(t, c.ReadinessProbe.TCPSocket)
+			assert.Equal(t, intstr.FromInt32(tc.probe), c.ReadinessProbe.TCPSocket.Port)
+			assert.Contains(t, resp.AuditAnnotations[engine.AuditMutations], "readiness-probe/checkout")
+		})
+	}
+}
+
+// applyPatch applies an RFC 6902 patch to doc.
+func applyPatch(t *testing.T, doc, patch []byte) []byte {
+	t.Helper()
+	p, err := jsonpatch.DecodePatch(patch)
+	require.NoError(t, err)
+	out, err := p.Apply(doc)
+	require.NoError(t, err, "patch %s does not apply", patch)
+	return out
 }

@@ -60,7 +60,7 @@ type recordingReader struct {
 
 func newRecordingReader(objects ...client.Object) *recordingReader {
 	r := &recordingReader{}
-	r.Reader = fake.NewClientBuilder().WithObjects(append(namespaces(), objects...)...).WithInterceptorFuncs(interceptor.Funcs{
+	r.Reader = fake.NewClientBuilder().WithObjects(append(cached(), objects...)...).WithInterceptorFuncs(interceptor.Funcs{
 		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 			r.gets = append(r.gets, fmt.Sprintf("%T", obj))
 			return c.Get(ctx, key, obj, opts...)
@@ -87,19 +87,19 @@ func TestHandlersReadOnlyWhatTheKindNeedsFromTheCache(t *testing.T) {
 		req   func(t *testing.T) *admissionv1.AdmissionRequest
 		lists []string
 	}{
-		"a Pod needs only its namespace": {
+		"a Pod needs the Services of its namespace": {
 			path: webhook.MutatePodsPath,
 			req: func(t *testing.T) *admissionv1.AdmissionRequest {
 				return podRequest(t, nsWarn, podJSON(nsWarn, "ReplicaSet", ""))
 			},
-			lists: nil,
+			lists: []string{"*v1.ServiceList"},
 		},
-		"a Deployment needs the PDBs and HPAs of its namespace": {
+		"a Deployment needs the PDBs, HPAs and Services of its namespace": {
 			path: webhook.ValidateWorkloadsPath,
 			req: func(t *testing.T) *admissionv1.AdmissionRequest {
 				return request(t, admissionv1.Create, deploymentGVK, "deployments", nsWarn, compliantDeployment(nsWarn), nil)
 			},
-			lists: []string{"*v1.PodDisruptionBudgetList", "*v2.HorizontalPodAutoscalerList"},
+			lists: []string{"*v1.PodDisruptionBudgetList", "*v2.HorizontalPodAutoscalerList", "*v1.ServiceList"},
 		},
 		"a PDB needs the workloads and HPAs of its namespace": {
 			path: webhook.ValidateWorkloadsPath,

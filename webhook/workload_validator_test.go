@@ -284,6 +284,40 @@ func TestValidateWorkloadsReadsPDBsFromTheCache(t *testing.T) {
 	}
 }
 
+func TestValidateWorkloadsReadsServicesFromTheCache(t *testing.T) {
+	tests := map[string]struct {
+		cached []client.Object
+		// warning is the readiness-probe warning.
+		warning string
+	}{
+		"behind its Service, the pods get a readiness probe on the port it targets": {
+			cached:  cached(),
+			warning: "readiness-probe: pods get readinessProbe tcpSocket :8080 (api)",
+		},
+		"without one, they get none, and the warning says why": {
+			cached:  namespaces(),
+			warning: "readiness-probe: no Service routes to container api: readiness probe not injected",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t, options{reader: fake.NewClientBuilder().WithObjects(tc.cached...).Build()})
+			resp := e.review(t, webhook.ValidateWorkloadsPath,
+				request(t, admissionv1.Create, deploymentGVK, "deployments", nsWarn, legacyDeployment(nsWarn), nil))
+			assert.True(t, resp.Allowed)
+			var got []string
+			for _, w := range resp.Warnings {
+				if strings.HasPrefix(w, policy.RuleReadinessProbe+": ") {
+					got = append(got, w)
+				}
+			}
+			assert.Equal(t, []string{tc.warning}, got)
+			assert.NotContains(t, resp.AuditAnnotations[engine.AuditRules], policy.RuleReadinessProbe,
+				"the rule asks for a probe only where Ballast injects one")
+		})
+	}
+}
+
 func TestValidateWorkloadsJudgesEveryKind(t *testing.T) {
 	legacy := legacyDeployment(nsEnforce)
 	statefulSet := &appsv1.StatefulSet{

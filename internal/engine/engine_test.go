@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -74,17 +75,25 @@ func TestEvaluatePod(t *testing.T) {
 	mirror := replicaSetPod(webContainer("app"))
 	mirror.Annotations = map[string]string{"kubernetes.io/config.mirror": "abc"}
 	done := replicaSetPod(compliant(webContainer("app")))
+	readinessNote := func(container, message string) mutators.Note {
+		return mutators.Note{Rule: policy.RuleReadinessProbe, Mutator: "readiness-probe", Container: container, Message: message}
+	}
 
 	tests := map[string]struct {
-		pod           *corev1.Pod
+		pod *corev1.Pod
+		// related are the neighbours the caller lists: the Services of the
+		// pod's namespace.
+		related       workload.Related
 		settings      *policy.Settings
 		wantSkipped   string
 		wantMutators  []string
+		wantNotes     []mutators.Note
 		wantEdits     bool
 		wantInjection string
 	}{
 		"a ReplicaSet pod in enforce gets every default and a patch": {
 			pod:           replicaSetPod(webContainer("app")),
+			related:       routed(),
 			settings:      settings(t, policy.ModeEnforce),
 			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
 			wantEdits:     true,
@@ -92,6 +101,7 @@ func TestEvaluatePod(t *testing.T) {
 		},
 		"warn mode applies the defaults too": {
 			pod:           replicaSetPod(webContainer("app")),
+			related:       routed(),
 			settings:      settings(t, policy.ModeWarn),
 			wantMutators:  []string{"prestop-sleep", "readiness-probe"},
 			wantEdits:     true,
@@ -99,16 +109,37 @@ func TestEvaluatePod(t *testing.T) {
 		},
 		"dryrun reports the defaults but patches nothing": {
 			pod:          replicaSetPod(webContainer("app")),
+			related:      routed(),
 			settings:     settings(t, policy.ModeDryRun),
 			wantMutators: []string{"prestop-sleep", "readiness-probe"},
 		},
+		"a pod no Service routes to gets no readiness probe, and the note says why": {
+			pod:           replicaSetPod(webContainer("app")),
+			settings:      settings(t, policy.ModeEnforce),
+			wantMutators:  []string{"prestop-sleep"},
+			wantNotes:     []mutators.Note{readinessNote("app", "no Service routes to container app: readiness probe not injected")},
+			wantEdits:     true,
+			wantInjection: "prestop-sleep/app",
+		},
+		"a StatefulSet pod behind only a peer-discovery Service gets no readiness probe": {
+			pod:          etcdPod(),
+			related:      workload.Related{Services: []*corev1.Service{etcdPeers()}},
+			settings:     settings(t, policy.ModeEnforce),
+			wantMutators: []string{"prestop-sleep"},
+			wantNotes: []mutators.Note{readinessNote("etcd",
+				"every Service that routes to container etcd publishes not-ready addresses (peer discovery): readiness probe not injected")},
+			wantEdits:     true,
+			wantInjection: "prestop-sleep/etcd",
+		},
 		"mode off skips the pod": {
 			pod:         replicaSetPod(webContainer("app")),
+			related:     routed(),
 			settings:    settings(t, policy.ModeOff),
 			wantSkipped: "mode off",
 		},
 		"an exempted rule turns its mutator off": {
 			pod:           replicaSetPod(webContainer("app")),
+			related:       routed(),
 			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "legacy", Rules: []string{"readiness-probe"}}),
 			wantMutators:  []string{"prestop-sleep"},
 			wantEdits:     true,
@@ -120,6 +151,7 @@ func TestEvaluatePod(t *testing.T) {
 				p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](3)
 				return p
 			}(),
+			related:       routed(),
 			settings:      settings(t, policy.ModeEnforce, policy.ExemptionRef{Name: "fast-exit", Rules: []string{"termination-grace"}}),
 			wantMutators:  []string{"readiness-probe"},
 			wantEdits:     true,
@@ -127,21 +159,25 @@ func TestEvaluatePod(t *testing.T) {
 		},
 		"a Job's pod is left alone": {
 			pod:         jobPod,
+			related:     routed(),
 			settings:    settings(t, policy.ModeEnforce),
 			wantSkipped: "controlled by a Job",
 		},
 		"a bare pod is left alone": {
 			pod:         bare,
+			related:     routed(),
 			settings:    settings(t, policy.ModeEnforce),
 			wantSkipped: "bare pod",
 		},
 		"a mirror pod is left alone": {
 			pod:         mirror,
+			related:     routed(),
 			settings:    settings(t, policy.ModeEnforce),
 			wantSkipped: "mirror pod",
 		},
 		"a pod that has every default needs no patch": {
 			pod:      done,
+			related:  routed(),
 			settings: settings(t, policy.ModeEnforce),
 		},
 	}
@@ -149,7 +185,7 @@ func TestEvaluatePod(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			before := tc.pod.DeepCopy()
 
-			res := e.Evaluate(Input{Object: tc.pod, Settings: tc.settings})
+			res := e.Evaluate(Input{Object: tc.pod, Settings: tc.settings, Related: tc.related})
 
 			assert.Equal(t, before, tc.pod, "Evaluate must not modify its input")
 			assert.Contains(t, res.Skipped, tc.wantSkipped)
@@ -161,7 +197,9 @@ func TestEvaluatePod(t *testing.T) {
 				got = append(got, m.Mutator)
 			}
 			assert.Equal(t, tc.wantMutators, got)
+			assert.Equal(t, tc.wantNotes, res.Notes)
 			assert.Empty(t, res.Findings, "pods are mutated, not validated")
+			assert.Empty(t, res.Decision().Warnings, "a Pod's notes are no warnings: no person reads them")
 			if !tc.wantEdits {
 				assert.Nil(t, res.Edits)
 				return
@@ -174,7 +212,7 @@ func TestEvaluatePod(t *testing.T) {
 			require.True(t, ok, "the result holds the mutated Pod")
 			assert.Equal(t, tc.wantInjection, mutated.Annotations[policy.InjectedAnnotation])
 
-			again := e.Evaluate(Input{Object: mutated, Settings: tc.settings})
+			again := e.Evaluate(Input{Object: mutated, Settings: tc.settings, Related: tc.related})
 			assert.Empty(t, again.Mutations, "a second pass must change nothing")
 			assert.Nil(t, again.Edits)
 		})
@@ -210,7 +248,7 @@ func TestEvaluateWorkload(t *testing.T) {
 		wantMutators []string
 	}{
 		"one replica without probes is judged as it will run": {
-			input: Input{Object: deployment(nil, webContainer("app")), Settings: settings(t, policy.ModeEnforce)},
+			input: Input{Object: deployment(nil, webContainer("app")), Settings: settings(t, policy.ModeEnforce), Related: routed()},
 			wantFindings: map[string]policy.Action{
 				"min-replicas":   policy.ActionDeny,
 				"liveness-probe": policy.ActionWarn,
@@ -263,6 +301,86 @@ func TestEvaluateWorkload(t *testing.T) {
 	}
 }
 
+// TestEvaluateWorkloadProbesWhereAServiceRoutes judges Deployments by the
+// readiness probe their pods will get: on the port a Service routes
+// traffic to, and none, with a warning that says why, where no Service
+// does.
+func TestEvaluateWorkloadProbesWhereAServiceRoutes(t *testing.T) {
+	e := Default()
+	// api serves gRPC on its first port and HTTP on its second; the
+	// Service sends traffic to the second.
+	api := webContainer("api")
+	api.Ports = []corev1.ContainerPort{{Name: "grpc", ContainerPort: 9090}, {Name: "http", ContainerPort: 8080}}
+	elsewhere := webService()
+	elsewhere.Namespace = "other"
+	tests := map[string]struct {
+		input Input
+		// wantProbe is the port of the readiness probe the pods get, 0 for
+		// none.
+		wantProbe int32
+		wantNotes []string
+		// wantWarnings are the admission warnings of the readiness-probe
+		// rule.
+		wantWarnings []string
+	}{
+		"the probe goes on the second port, which the Service targets": {
+			input:        Input{Object: deployment(ptr.To[int32](3), api), Settings: settings(t, policy.ModeWarn), Related: routed()},
+			wantProbe:    8080,
+			wantWarnings: []string{"readiness-probe: pods get readinessProbe tcpSocket :8080 (api)"},
+		},
+		"in warn, a Deployment no Service routes to gets no probe, no finding, and a warning that says why": {
+			input:        Input{Object: deployment(ptr.To[int32](3), webContainer("app")), Settings: settings(t, policy.ModeWarn)},
+			wantNotes:    []string{"no Service routes to container app: readiness probe not injected"},
+			wantWarnings: []string{"readiness-probe: no Service routes to container app: readiness probe not injected"},
+		},
+		"a Service of another namespace routes nothing here": {
+			input: Input{
+				Object: deployment(ptr.To[int32](3), webContainer("app")), Settings: settings(t, policy.ModeWarn),
+				Related: workload.Related{Services: []*corev1.Service{elsewhere}},
+			},
+			wantNotes:    []string{"no Service routes to container app: readiness probe not injected"},
+			wantWarnings: []string{"readiness-probe: no Service routes to container app: readiness probe not injected"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := e.Evaluate(tc.input)
+			require.Empty(t, res.Skipped)
+
+			mutated, ok := res.Object.(*appsv1.Deployment)
+			require.True(t, ok, "the result holds the Deployment as it will run")
+			probe := mutated.Spec.Template.Spec.Containers[0].ReadinessProbe
+			if tc.wantProbe == 0 {
+				assert.Nil(t, probe)
+			} else {
+				require.NotNil(t, probe)
+				require.NotNil(t, probe.TCPSocket)
+				assert.Equal(t, intstr.FromInt32(tc.wantProbe), probe.TCPSocket.Port)
+			}
+			var notes []string
+			for _, n := range res.Notes {
+				assert.Equal(t, policy.RuleReadinessProbe, n.Rule)
+				notes = append(notes, n.Message)
+			}
+			assert.Equal(t, tc.wantNotes, notes)
+			for _, f := range res.Findings {
+				assert.NotEqual(t, policy.RuleReadinessProbe, f.Rule,
+					"the rule asks for a probe exactly where Ballast injects one: %s", f.Message)
+			}
+
+			d := res.Decision()
+			require.True(t, d.Allowed)
+			var warnings []string
+			for _, w := range d.Warnings {
+				if strings.HasPrefix(w, policy.RuleReadinessProbe+": ") {
+					warnings = append(warnings, w)
+				}
+			}
+			assert.Equal(t, tc.wantWarnings, warnings)
+		})
+	}
+}
+
 func TestEvaluateOtherKinds(t *testing.T) {
 	e := Default()
 	blocking := &policyv1.PodDisruptionBudget{
@@ -299,6 +417,7 @@ func TestDecision(t *testing.T) {
 	deny := validators.Finding{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "1 replica; the minimum is 2", Fix: "set spec.replicas: 2"}
 	warn := validators.Finding{Rule: "liveness-probe", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].livenessProbe", Message: `container "app" has no livenessProbe`, Fix: "add one"}
 	preStop := mutators.Change{Rule: "prestop-hook", Mutator: "prestop-sleep", Container: "app", Message: "preStop sleep 5s"}
+	noService := mutators.Note{Rule: "readiness-probe", Mutator: "readiness-probe", Container: "app", Message: "no Service routes to container app: readiness probe not injected"}
 	expires := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 	tests := map[string]struct {
@@ -309,27 +428,29 @@ func TestDecision(t *testing.T) {
 		wantAudit    map[string]string
 	}{
 		"enforce denies and lists every denial with its fix": {
-			result:       Result{Kind: "Deployment", Namespace: "shop", Name: "web", Mode: policy.ModeEnforce, ModeSource: "policy default", Findings: []validators.Finding{deny, warn}, Mutations: []mutators.Change{preStop}},
+			result:       Result{Kind: "Deployment", Namespace: "shop", Name: "web", Mode: policy.ModeEnforce, ModeSource: "policy default", Findings: []validators.Finding{deny, warn}, Mutations: []mutators.Change{preStop}, Notes: []mutators.Note{noService}},
 			wantDeny:     []string{"Deployment shop/web", "min-replicas: 1 replica; the minimum is 2 (spec.replicas). Fix: set spec.replicas: 2"},
 			wantWarnings: []string{`liveness-probe: container "app" has no livenessProbe`},
 			wantAudit:    map[string]string{AuditMode: "enforce", AuditDecision: DecisionDenied, AuditRules: "min-replicas=deny,liveness-probe=warn", AuditMutations: "prestop-sleep/app"},
 		},
-		"warn admits and warns, and tells what pods get": {
-			result:      Result{Kind: "Deployment", Mode: policy.ModeWarn, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop}},
+		"warn admits and warns, and tells what pods get and what they do not": {
+			result:      Result{Kind: "Deployment", Mode: policy.ModeWarn, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop}, Notes: []mutators.Note{noService}},
 			wantAllowed: true,
 			wantWarnings: []string{
 				"min-replicas: m",
 				"prestop-hook: pods get preStop sleep 5s (app)",
+				"readiness-probe: no Service routes to container app: readiness probe not injected",
 			},
 			wantAudit: map[string]string{AuditMode: "warn", AuditDecision: DecisionAllowed, AuditRules: "min-replicas=deny", AuditMutations: "prestop-sleep/app"},
 		},
 		"dryrun says what would be denied and set": {
-			result:      Result{Kind: "Deployment", Mode: policy.ModeDryRun, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop, {Rule: "pdb", Mutator: pdbMutator, Message: "PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)", Creates: workload.KindPDB}}},
+			result:      Result{Kind: "Deployment", Mode: policy.ModeDryRun, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Message: "m"}}, Mutations: []mutators.Change{preStop, {Rule: "pdb", Mutator: pdbMutator, Message: "PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)", Creates: workload.KindPDB}}, Notes: []mutators.Note{noService}},
 			wantAllowed: true,
 			wantWarnings: []string{
 				"min-replicas (would deny): m",
 				"prestop-hook: would set preStop sleep 5s (app)",
 				"pdb: would create PodDisruptionBudget ballast-deployment-web (maxUnavailable 1)",
+				"readiness-probe: no Service routes to container app: readiness probe not injected",
 			},
 			wantAudit: map[string]string{AuditMode: "dryrun", AuditDecision: DecisionWouldDeny, AuditRules: "min-replicas=deny", AuditMutations: "prestop-sleep/app,pdb-reconciler"},
 		},
@@ -338,8 +459,8 @@ func TestDecision(t *testing.T) {
 			wantAllowed: true,
 			wantAudit:   map[string]string{AuditMode: "off", AuditDecision: DecisionSkipped},
 		},
-		"pods carry no mutation warnings: no person reads them": {
-			result:      Result{Kind: workload.KindPod, Mode: policy.ModeEnforce, Mutations: []mutators.Change{preStop}},
+		"pods carry no mutation warnings or notes: no person reads them": {
+			result:      Result{Kind: workload.KindPod, Mode: policy.ModeEnforce, Mutations: []mutators.Change{preStop}, Notes: []mutators.Note{noService}},
 			wantAllowed: true,
 			wantAudit:   map[string]string{AuditMode: "enforce", AuditDecision: DecisionAllowed, AuditMutations: "prestop-sleep/app"},
 		},

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // settings returns the default policy resolved to mode.
@@ -77,4 +78,67 @@ func compliant(c corev1.Container) corev1.Container {
 	c.LivenessProbe = &corev1.Probe{ProbeHandler: corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(8080)}}}
 	c.Lifecycle = &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: 5}}}
 	return c
+}
+
+// webService is the Service in front of the pods of replicaSetPod and
+// deployment, as they have it in real life: it selects app=web and sends
+// its port 80 to the container port named http.
+func webService() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": "web"},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
+		},
+	}
+}
+
+// routed returns the neighbours of a pod or workload that webService
+// routes traffic to.
+func routed() workload.Related {
+	return workload.Related{Services: []*corev1.Service{webService()}}
+}
+
+// etcdPod is a Pod as the StatefulSet controller sends it to admission for
+// an etcd member: a client and a peer port, no probes.
+func etcdPod() *corev1.Pod {
+	return &corev1.Pod{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      "etcd-0",
+			Namespace: "shop",
+			Labels:    map[string]string{"app": "etcd"},
+			OwnerReferences: []metav1.OwnerReference{{
+				APIVersion: "apps/v1", Kind: "StatefulSet", Name: "etcd", UID: "2", Controller: ptr.To(true),
+			}},
+		},
+		Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{
+				Name:  "etcd",
+				Image: "registry.k8s.io/etcd:3.5.21-0",
+				Ports: []corev1.ContainerPort{{Name: "client", ContainerPort: 2379}, {Name: "peer", ContainerPort: 2380}},
+			}},
+			TerminationGracePeriodSeconds: ptr.To[int64](30),
+		},
+	}
+}
+
+// etcdPeers is the headless Service through which etcd members find each
+// other: it publishes not-ready addresses, so that members can reach their
+// peers before they are ready, and holds no traffic back.
+func etcdPeers() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: metav1.ObjectMeta{Name: "etcd", Namespace: "shop"},
+		Spec: corev1.ServiceSpec{
+			ClusterIP:                corev1.ClusterIPNone,
+			Selector:                 map[string]string{"app": "etcd"},
+			PublishNotReadyAddresses: true,
+			Ports: []corev1.ServicePort{
+				{Name: "client", Port: 2379, TargetPort: intstr.FromString("client")},
+				{Name: "peer", Port: 2380, TargetPort: intstr.FromString("peer")},
+			},
+		},
+	}
 }
