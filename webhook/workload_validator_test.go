@@ -434,11 +434,10 @@ func TestValidateWorkloadsAnswersDryRunRequestsLikeRealOnes(t *testing.T) {
 	}
 }
 
-func TestValidateWorkloadsSkipsSubresources(t *testing.T) {
+func TestValidateWorkloadsSkipsTheStatusSubresource(t *testing.T) {
 	e := newEnv(t, options{})
-	req := request(t, admissionv1.Update, metav1.GroupVersionKind{Group: "autoscaling", Version: "v1", Kind: "Scale"}, "deployments",
-		nsEnforce, []byte(`{"apiVersion":"autoscaling/v1","kind":"Scale","spec":{"replicas":1}}`), nil)
-	req.SubResource = "scale"
+	req := request(t, admissionv1.Update, deploymentGVK, "deployments", nsEnforce, legacyDeployment(nsEnforce), legacyDeployment(nsEnforce))
+	req.SubResource = "status"
 	resp := e.review(t, webhook.ValidateWorkloadsPath, req)
 	assert.True(t, resp.Allowed)
 	assert.Equal(t, engine.DecisionSkipped, resp.AuditAnnotations[engine.AuditDecision])
