@@ -158,6 +158,8 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, "set spec.replicas: 2", web.Findings[0].Fix)
 		require.Len(t, web.Mutations, 2, "the defaults its pods get")
 		assert.Equal(t, "prestop-hook", web.Mutations[0].Rule)
+		assert.Equal(t, "readiness-probe", web.Mutations[1].Rule, "on the port its Service routes to")
+		assert.Empty(t, web.Notes)
 		pdb := shop.Objects[5]
 		require.Len(t, pdb.Findings, 1)
 		assert.Equal(t, "pdb-allows-disruption", pdb.Findings[0].Rule, "judged with the Deployments of its namespace")
@@ -167,6 +169,14 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, policy.ModeWarn, blog.ConfiguredMode)
 		assert.Equal(t, 1, blog.Denied)
 		assert.Equal(t, 2, blog.Evaluated, "the Deployment and the DaemonSet")
+		blogDeployment := objectOf(t, &blog, "Deployment", "blog")
+		assert.Equal(t, []report.Note{{
+			Rule: "readiness-probe", Container: "blog",
+			Message: "no Service routes to container blog: readiness probe not injected",
+		}}, blogDeployment.Notes)
+		for _, m := range blogDeployment.Mutations {
+			assert.NotEqual(t, "readiness-probe", m.Rule, "no Service routes to it")
+		}
 
 		staging := namespaceOf(t, &r, "staging")
 		assert.Equal(t, policy.ModeDryRun, staging.ConfiguredMode)
@@ -288,6 +298,18 @@ func namespaceOf(t *testing.T, r *audit.Report, name string) audit.Namespace {
 	return audit.Namespace{}
 }
 
+// objectOf returns the object of kind and name among the namespace's.
+func objectOf(t *testing.T, n *audit.Namespace, kind, name string) report.Object {
+	t.Helper()
+	for _, o := range n.Objects {
+		if o.Kind == kind && o.Name == name {
+			return o
+		}
+	}
+	require.Failf(t, "object not in the namespace", "%s %s in %s", kind, name, n.Name)
+	return report.Object{}
+}
+
 // installPolicy creates namespace ballast and, in it, the policy ConfigMap
 // as the chart names it, holding the policy file at path.
 func installPolicy(t *testing.T, c client.Client, path string) {
@@ -326,7 +348,7 @@ func auditorKubeconfig(t *testing.T, cp *controlplane.ControlPlane) string {
 				{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets"}, Verbs: []string{"list"}},
 				{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}, Verbs: []string{"list"}},
 				{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: []string{"list"}},
-				{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}},
+				{APIGroups: []string{""}, Resources: []string{"pods", "services"}, Verbs: []string{"list"}},
 			},
 		},
 		&rbacv1.Role{

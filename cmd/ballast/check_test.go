@@ -64,6 +64,7 @@ func TestCheckGolden(t *testing.T) {
 		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied},
 		{name: "daemonset", args: []string{"-f", "daemonset.yaml"}, code: exitOK},
 		{name: "jobs", args: []string{"-f", "jobs.yaml"}, code: exitOK},
+		{name: "probes", args: []string{"-f", "probes.yaml"}, code: exitOK},
 		{
 			name: "exemptions",
 			args: []string{"-f", "namespace-mode.yaml", "-f", "noncompliant.yaml", "--policy", "../policies/exemptions.yaml"},

@@ -115,7 +115,7 @@ func resourceOf(t *testing.T, l client.ObjectList) schema.GroupResource {
 	m := map[string]string{
 		"NamespaceList": "namespaces", "DeploymentList": "deployments", "StatefulSetList": "statefulsets",
 		"DaemonSetList": "daemonsets", "HorizontalPodAutoscalerList": "horizontalpodautoscalers",
-		"PodDisruptionBudgetList": "poddisruptionbudgets", "PodList": "pods",
+		"PodDisruptionBudgetList": "poddisruptionbudgets", "PodList": "pods", "ServiceList": "services",
 	}
 	return schema.GroupResource{Group: gvk.Group, Resource: m[gvk.Kind]}
 }
@@ -171,11 +171,72 @@ func TestRunListsNamespaceByNamespaceWhenRefusedClusterWide(t *testing.T) {
 		"poddisruptionbudgets ", "poddisruptionbudgets secret", "poddisruptionbudgets shop",
 		// secret is not asked again, kube-system never
 		"horizontalpodautoscalers ", "horizontalpodautoscalers shop",
+		"services ", "services shop",
 		"deployments ", "deployments shop",
 		"statefulsets ", "statefulsets shop",
 		"daemonsets ", "daemonsets shop",
 		"pods ", "pods shop",
 	}, calls)
+}
+
+func TestRunServicesRefusedInANamespace(t *testing.T) {
+	var calls []string
+	c := newClient(t, func(ctx context.Context, c client.WithWatch, l client.ObjectList, opts ...client.ListOption) error {
+		gr, ns := resourceOf(t, l), listOptions(opts).Namespace
+		calls = append(calls, gr.Resource+" "+ns)
+		if gr.Resource == "services" && (ns == "" || ns == "secret") {
+			return forbidden(gr, ns)
+		}
+		return c.List(ctx, l, opts...)
+	},
+		namespace("shop", nil), namespace("secret", nil),
+		deployment("shop", "web", 1), service("shop", "web"),
+		deployment("secret", "vault", 1), pdbOf("secret", "vault"),
+	)
+	r := run(t, c, audit.Options{Mode: policy.ModeEnforce})
+
+	shop := find(t, r, "shop")
+	assert.Empty(t, shop.Error)
+	assert.Equal(t, 1, shop.Denied, "shop/web breaks min-replicas")
+	secret := find(t, r, "secret")
+	assert.Contains(t, secret.Error, `services is forbidden: RBAC: access denied in "secret"`)
+	assert.Empty(t, secret.Objects,
+		"neither its PDB, listed before the refusal, nor its workloads, which would be judged without the Services that route to them")
+	assert.Equal(t, 1, r.Summary.Unreadable)
+	assert.Equal(t, []string{
+		"namespaces ",
+		"poddisruptionbudgets ",
+		"horizontalpodautoscalers ",
+		"services ", "services secret", "services shop",
+		"deployments ",
+		"statefulsets ",
+		"daemonsets ",
+		"pods ",
+	}, calls, "the other kinds are still listed across namespaces")
+}
+
+// service returns a Service of ns that routes port 80 to port 8080 of the
+// pods labelled app: app.
+func service(ns, app string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": app},
+			Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}},
+		},
+	}
+}
+
+// pdbOf returns a PodDisruptionBudget of ns that blocks every drain of the
+// pods labelled app: app.
+func pdbOf(ns, app string) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MinAvailable: ptr.To(intstr.FromInt32(2)),
+			Selector:     &metav1.LabelSelector{MatchLabels: map[string]string{"app": app}},
+		},
+	}
 }
 
 func names(r *audit.Report) []string {
@@ -274,25 +335,26 @@ func TestRunPages(t *testing.T) {
 	objs := []client.Object{namespace("a", nil), namespace("b", nil)}
 	for _, ns := range []string{"a", "b"} {
 		for _, name := range []string{"one", "two", "three"} {
-			objs = append(objs, deployment(ns, name, 2), pod(ns, name+"-pod", ""))
+			d := deployment(ns, name, 2)
+			if name == "three" {
+				// It gets a readiness probe on the port its Service,
+				// listed pages before it, routes to.
+				d.Spec.Template.Spec.Containers[0].ReadinessProbe = nil
+			}
+			objs = append(objs, d, pod(ns, name+"-pod", ""), service(ns, name))
 		}
 		// A PDB that blocks drains of "two", on a page before the
 		// Deployment's: the Deployment is judged with it.
-		objs = append(objs, &policyv1.PodDisruptionBudget{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "two"},
-			Spec: policyv1.PodDisruptionBudgetSpec{
-				MinAvailable: ptr.To(intstr.FromInt32(2)),
-				Selector:     &metav1.LabelSelector{MatchLabels: map[string]string{"app": "two"}},
-			},
-		})
+		objs = append(objs, pdbOf(ns, "two"))
 	}
 	whole := run(t, newClient(t, nil, objs...), audit.Options{Mode: policy.ModeEnforce})
 
 	pages := 0
 	paged := run(t, newClient(t, paging(t, &pages), objs...), audit.Options{Mode: policy.ModeEnforce, PageSize: 2})
 	// Namespaces 1 page (2 items); PDBs 1 (2); HPAs, StatefulSets and
-	// DaemonSets 1 each (empty); Deployments 3 (6); Pods 3 (6).
-	assert.Equal(t, 11, pages)
+	// DaemonSets 1 each (empty); Services 3 (6); Deployments 3 (6); Pods 3
+	// (6).
+	assert.Equal(t, 14, pages)
 	assert.Equal(t, whole.Namespaces, paged.Namespaces)
 
 	a := find(t, paged, "a")
@@ -304,6 +366,18 @@ func TestRunPages(t *testing.T) {
 	}
 	assert.Equal(t, []string{"ballast-deployment-one", "ballast-deployment-three"}, planned, "two has a PDB")
 	assert.Equal(t, 3, a.PodsLackingDefaults.Count)
+	for _, b := range []audit.Namespace{a, find(t, paged, "b")} {
+		var probes []string
+		for _, o := range b.Objects {
+			assert.Empty(t, o.Notes, "%s %s", o.Kind, o.Name)
+			for _, m := range o.Mutations {
+				if m.Rule == "readiness-probe" {
+					probes = append(probes, o.Name+": "+m.Message)
+				}
+			}
+		}
+		assert.Equal(t, []string{"three: readinessProbe tcpSocket :8080"}, probes, "namespace %s", b.Name)
+	}
 }
 
 func TestRunPodsLackingDefaults(t *testing.T) {

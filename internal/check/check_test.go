@@ -1,6 +1,7 @@
 package check
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -221,4 +222,163 @@ func TestRunSummary(t *testing.T) {
 	}, r.Summary)
 	assert.Equal(t, "batch/v1 CronJob is not evaluated", object(t, r, "CronJob", "report").Skipped)
 	assert.Equal(t, []Error{{Source: "stdin:50", Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
+}
+
+// etcd is a StatefulSet whose OrderedReady pods find their peers through
+// etcdPeers, a headless Service that publishes not-ready addresses.
+const (
+	etcd = `apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  name: etcd
+  namespace: storage
+spec:
+  serviceName: etcd
+  replicas: 3
+  podManagementPolicy: OrderedReady
+  selector:
+    matchLabels: {app: etcd}
+  template:
+    metadata:
+      labels: {app: etcd}
+    spec:
+      containers:
+        - name: etcd
+          image: registry.k8s.io/etcd:3.6.4-0
+          ports:
+            - {name: client, containerPort: 2379}
+            - {name: peer, containerPort: 2380}
+`
+	etcdPeers = `apiVersion: v1
+kind: Service
+metadata:
+  name: etcd
+  namespace: storage
+spec:
+  clusterIP: None
+  publishNotReadyAddresses: true
+  selector: {app: etcd}
+  ports:
+    - {name: client, port: 2379}
+    - {name: peer, port: 2380}
+`
+)
+
+// gateway returns a Deployment of namespace shop whose container, app,
+// gossips with its peers on its first port and serves on its second, http
+// (8080).
+func gateway() string {
+	return deployment("shop", "gateway", 2) + `          ports:
+            - {name: gossip, containerPort: 7946}
+            - {name: http, containerPort: 8080}
+`
+}
+
+// service returns a Service of namespace that selects app and sends its
+// port 80 to targetPort.
+func service(namespace, app, targetPort string) string {
+	return `apiVersion: v1
+kind: Service
+metadata:
+  name: ` + app + `
+  namespace: ` + namespace + `
+spec:
+  selector: {app: ` + app + `}
+  ports:
+    - {port: 80, targetPort: ` + targetPort + `}
+`
+}
+
+func TestRunReadinessProbeWhereAServiceRoutes(t *testing.T) {
+	probe := report.Mutation{
+		Rule: "readiness-probe", Container: "app",
+		Field: "spec.template.spec.containers[0].readinessProbe", Message: "readinessProbe tcpSocket :8080",
+	}
+	noService := report.Note{Rule: "readiness-probe", Container: "app", Message: "no Service routes to container app: readiness probe not injected"}
+	tests := map[string]struct {
+		manifests  []string
+		kind, name string
+		probe      *report.Mutation
+		notes      []report.Note
+	}{
+		"an OrderedReady StatefulSet behind a Service that publishes not-ready addresses gets no probe": {
+			manifests: []string{etcd, etcdPeers},
+			kind:      "StatefulSet", name: "etcd",
+			notes: []report.Note{{
+				Rule: "readiness-probe", Container: "etcd",
+				Message: "every Service that routes to container etcd publishes not-ready addresses (peer discovery): readiness probe not injected",
+			}},
+		},
+		"a StatefulSet behind a headless Service that publishes only ready addresses is probed": {
+			manifests: []string{etcd, strings.Replace(etcdPeers, "  publishNotReadyAddresses: true\n", "", 1)},
+			kind:      "StatefulSet", name: "etcd",
+			probe: &report.Mutation{
+				Rule: "readiness-probe", Container: "etcd",
+				Field: "spec.template.spec.containers[0].readinessProbe", Message: "readinessProbe tcpSocket :2379",
+			},
+		},
+		"a Deployment whose only Service targets its second port by name is probed there": {
+			manifests: []string{gateway(), service("shop", "gateway", "http")},
+			kind:      "Deployment", name: "gateway",
+			probe: &probe,
+		},
+		"a Deployment whose only Service targets its second port by number is probed there": {
+			manifests: []string{gateway(), service("shop", "gateway", "8080")},
+			kind:      "Deployment", name: "gateway",
+			probe: &probe,
+		},
+		"a Deployment no Service selects gets no probe": {
+			manifests: []string{gateway(), service("shop", "other", "http")},
+			kind:      "Deployment", name: "gateway",
+			notes: []report.Note{noService},
+		},
+		"a Service of another namespace does not route to it": {
+			manifests: []string{gateway(), service("storage", "gateway", "http")},
+			kind:      "Deployment", name: "gateway",
+			notes: []report.Note{noService},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := runCheck(t, nil, Options{}, tc.manifests...)
+			o := object(t, r, tc.kind, tc.name)
+			assert.NotContains(t, rules(o), "readiness-probe", "no finding: a probe is demanded only where one is injected")
+			var probes []report.Mutation
+			for _, m := range o.Mutations {
+				if m.Rule == "readiness-probe" {
+					probes = append(probes, m)
+				}
+			}
+			if tc.probe != nil {
+				assert.Equal(t, []report.Mutation{*tc.probe}, probes)
+			} else {
+				assert.Empty(t, probes)
+			}
+			assert.Equal(t, tc.notes, o.Notes)
+			assert.Equal(t, "v1 Service is not evaluated", r.Objects[len(r.Objects)-1].Skipped, "the Service is only read")
+		})
+	}
+}
+
+func TestWriteNotes(t *testing.T) {
+	r := runCheck(t, nil, Options{}, etcdPeers, etcd, gateway(), service("shop", "gateway", "http"))
+
+	var text strings.Builder
+	require.NoError(t, r.WriteText(&text))
+	note := "  NOT SET  readiness-probe\n" +
+		"       every Service that routes to container etcd publishes not-ready addresses (peer discovery): readiness probe not injected\n"
+	etcdAt, noteAt, gatewayAt := strings.Index(text.String(), "StatefulSet storage/etcd"), strings.Index(text.String(), note), strings.Index(text.String(), "Deployment shop/gateway")
+	assert.True(t, etcdAt >= 0 && etcdAt < noteAt && noteAt < gatewayAt, "the note is the StatefulSet's:\n%s", text.String())
+	assert.Equal(t, 1, strings.Count(text.String(), "NOT SET"), "the gateway, which is probed, has no note")
+
+	var out strings.Builder
+	require.NoError(t, r.WriteJSON(&out))
+	var decoded struct {
+		Objects []map[string]json.RawMessage `json:"objects"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out.String()), &decoded))
+	require.Len(t, decoded.Objects, 4)
+	assert.JSONEq(t, `[{"rule": "readiness-probe", "container": "etcd", "message": "every Service that routes to container etcd publishes not-ready addresses (peer discovery): readiness probe not injected"}]`,
+		string(decoded.Objects[1]["notes"]))
+	assert.NotContains(t, decoded.Objects[2], "notes", "left out where there are none")
 }

@@ -25,12 +25,17 @@ func TestNewObject(t *testing.T) {
 		Field: "spec.template.spec.containers[0].lifecycle.preStop", Message: "preStop sleep 5s",
 		Pointer: "/spec/template/spec/containers/0/lifecycle", Value: map[string]any{},
 	}
+	noProbe := mutators.Note{
+		Rule: "readiness-probe", Mutator: "readiness-probe", Container: "app",
+		Message: "no Service routes to container app: readiness probe not injected",
+	}
 	exemption := policy.ExemptionRef{Name: "legacy", Reason: "rewrite", Owner: "team-a", Rules: []string{"spread"}, Expires: &until}
 	result := func(mode policy.Mode) engine.Result {
 		return engine.Result{
 			Kind: "Deployment", Namespace: "shop", Name: "web", Mode: mode, ModeSource: "policy default",
 			Findings:   []validators.Finding{minReplicas},
 			Mutations:  []mutators.Change{preStop},
+			Notes:      []mutators.Note{noProbe},
 			Exemptions: []policy.ExemptionRef{exemption},
 		}
 	}
@@ -44,6 +49,10 @@ func TestNewObject(t *testing.T) {
 			Mutations: []Mutation{{
 				Rule: "prestop-hook", Container: "app",
 				Field: "spec.template.spec.containers[0].lifecycle.preStop", Message: "preStop sleep 5s",
+			}},
+			Notes: []Note{{
+				Rule: "readiness-probe", Container: "app",
+				Message: "no Service routes to container app: readiness probe not injected",
 			}},
 			Exemptions: []Exemption{{Name: "legacy", Reason: "rewrite", Owner: "team-a", Rules: []string{"spread"}, Expires: &until}},
 		}
@@ -100,6 +109,21 @@ func TestExemptionJSON(t *testing.T) {
 			assert.Equal(t, string(want), string(got))
 		})
 	}
+}
+
+// TestObjectNotesJSON keeps notes out of the JSON of an object that has
+// none, so that reports without them read as before.
+func TestObjectNotesJSON(t *testing.T) {
+	res := engine.Result{Kind: "Deployment", Namespace: "shop", Name: "web", Mode: policy.ModeEnforce}
+	without, err := json.Marshal(NewObject("apps/v1", res))
+	require.NoError(t, err)
+	assert.NotContains(t, string(without), `"notes"`)
+
+	res.Notes = []mutators.Note{{Rule: "readiness-probe", Mutator: "readiness-probe", Container: "etcd", Message: "not injected"}}
+	with, err := json.Marshal(NewObject("apps/v1", res))
+	require.NoError(t, err)
+	assert.Contains(t, string(with), `"notes":[{"rule":"readiness-probe","container":"etcd","message":"not injected"}]`,
+		"the mutator's ID is not reported, as for mutations")
 }
 
 func TestSummaryAdd(t *testing.T) {
