@@ -59,8 +59,12 @@ func checkLivenessProbe(t *Target) []Finding {
 			continue
 		}
 		fix := "add a livenessProbe (exec or grpc) that fails only when the process is stuck"
-		if port, _, ok := podspec.ServingPort(c); ok {
-			route := workload.RouteTo(c, t.Namespace, labels, t.Related.Services)
+		route := workload.RouteTo(c, t.Namespace, labels, t.Related.Services)
+		port, _, serves := podspec.ServingPort(c)
+		if route.Ready {
+			port, serves = route.Port, true // the port traffic reaches
+		}
+		if serves {
 			fix = "add " + probeFix("livenessProbe", "/livez", port, route) + " that checks only the process"
 		}
 		out = append(out, t.containerFinding(policy.RuleLivenessProbe, s, c, "livenessProbe",

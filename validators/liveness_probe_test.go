@@ -34,6 +34,13 @@ func TestLivenessProbe(t *testing.T) {
 		"no containers pass": {
 			target: newTarget(deployment(containers())),
 		},
+		"the port a Service routes to, not the first serving port": {
+			target: newTarget(deployment(containers(container("gateway", noProbe, ports(
+				corev1.ContainerPort{Name: "gossip", ContainerPort: 7946},
+				corev1.ContainerPort{Name: "http", ContainerPort: 8080},
+			)))), service("gateway")),
+			want: []Finding{finding("gateway", "add livenessProbe: {httpGet: {path: /livez, port: 8080}} that checks only the process")},
+		},
 		"a port named http gets an httpGet fix": {
 			target: newTarget(deployment(containers(container("web", noProbe)))),
 			want:   []Finding{finding("web", "add livenessProbe: {httpGet: {path: /livez, port: 8080}} that checks only the process")},

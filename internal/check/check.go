@@ -47,8 +47,9 @@ type Options struct {
 // Run reads the manifests and judges every object Ballast evaluates as the
 // webhook would in its namespace: settings resolved from the policy (with
 // the labels of a Namespace among the manifests), the mode replaced by
-// opts.Mode, and the PodDisruptionBudgets, HorizontalPodAutoscalers and
-// workloads of the same namespace among the manifests as its surroundings.
+// opts.Mode, and the PodDisruptionBudgets, HorizontalPodAutoscalers,
+// Services and workloads of the same namespace among the manifests as its
+// surroundings.
 func Run(opts Options) Report {
 	docs, errs := manifest.Read(opts.Paths, opts.Stdin)
 	c := newChecker(opts, docs)
