@@ -5,7 +5,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/policy"
@@ -64,4 +66,33 @@ func testGuardFailsClosed(t *testing.T, e *env) {
 		"a change of other labels of a ballast-labelled namespace does not reach the guard")
 	require.NoError(t, e.admin.Create(t.Context(), badDeployment(ns, "during-outage")),
 		"deploys go through: the workload webhooks fail open")
+}
+
+// testScale: `kubectl scale --replicas=1` of an enforce-mode Deployment,
+// an update of its scale subresource, is denied with the min-replicas
+// message a spec change to 1 replica gets; scaling it up is admitted.
+func testScale(t *testing.T, e *env) {
+	ns := e.namespace(t, "scale", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
+	d := compliantDeployment(ns, "scaled")
+	require.NoError(t, e.tenant.Create(t.Context(), d))
+
+	scaleTo := func(n int32) error {
+		scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: n}}
+		return e.tenant.SubResource("scale").Update(t.Context(), d, client.WithSubResourceBody(scale))
+	}
+	err := scaleTo(1)
+	require.Error(t, err, "scaling an enforce-mode Deployment to 1 replica is denied")
+	assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+	assert.Contains(t, err.Error(), "min-replicas: runs 1 replica, below the minimum of 2")
+
+	bySpec := d.DeepCopy()
+	require.NoError(t, e.tenant.Get(t.Context(), client.ObjectKeyFromObject(d), bySpec))
+	bySpec.Spec.Replicas = ptr.To[int32](1)
+	specErr := e.tenant.Update(t.Context(), bySpec)
+	require.Error(t, specErr)
+	assert.Contains(t, specErr.Error(), "min-replicas: runs 1 replica, below the minimum of 2", "the same message as by spec")
+
+	require.NoError(t, scaleTo(4), "scaling up is admitted")
+	require.NoError(t, e.tenant.Get(t.Context(), client.ObjectKeyFromObject(d), d))
+	assert.Equal(t, int32(4), *d.Spec.Replicas)
 }
