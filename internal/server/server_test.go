@@ -48,6 +48,8 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -287,12 +289,16 @@ type runningServer struct {
 func startServer(t *testing.T, cfg *rest.Config, edit func(*server.Config)) *runningServer {
 	t.Helper()
 	dir := t.TempDir()
+	webhookAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
+	healthAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
 	srv := &runningServer{
 		ca:          newTestCA(t),
 		certDir:     filepath.Join(dir, "certs"),
 		policyFile:  filepath.Join(dir, "policy.yaml"),
-		webhookAddr: freeAddr(t),
-		healthAddr:  freeAddr(t),
+		webhookAddr: webhookAddr,
+		healthAddr:  healthAddr,
 		metrics:     prometheus.NewRegistry(),
 		done:        make(chan error, 1),
 	}
@@ -304,7 +310,7 @@ func startServer(t *testing.T, cfg *rest.Config, edit func(*server.Config)) *run
 	require.NoError(t, err)
 	portNum, err := strconv.Atoi(port)
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	c := server.Config{
 		RestConfig:              cfg,
 		PolicyFile:              srv.policyFile,
@@ -491,16 +497,6 @@ func httpGet(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
 // replaceFile replaces path's content atomically, with a rename, as the
 // kubelet and cert-manager's csi driver do.
 func replaceFile(t *testing.T, path, content string) {
@@ -566,22 +562,4 @@ func (ca *testCA) writeServingCert(t *testing.T, dir string, serial int64) {
 	require.NoError(t, err)
 	replaceFile(t, filepath.Join(dir, "tls.key"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})))
 	replaceFile(t, filepath.Join(dir, "tls.crt"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

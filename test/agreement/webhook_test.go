@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +29,8 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -65,9 +66,11 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 	_, err = ca.Install(certDir, chart.LoopbackHost)
 	require.NoError(t, err)
 
-	logs := &logBuffer{}
-	port := freePort(t)
-	healthAddr := net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(freePort(t)))
+	logs := &logbuf.Buffer{}
+	port, err := netutil.FreePort(chart.LoopbackHost)
+	require.NoError(t, err)
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
+	require.NoError(t, err)
 	srv, err := server.New(server.Config{
 		RestConfig:             cp.Config,
 		PolicyFile:             policyFile,
@@ -178,33 +181,4 @@ func (b *ballast) review(t *testing.T, it *item) *admissionv1.AdmissionResponse 
 	require.NotNil(t, out.Response, "%s: the review has no response", it)
 	require.Equal(t, uid, out.Response.UID, "%s: the response answers another request", it)
 	return out.Response
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
-// logBuffer is an io.Writer that keeps what is written, for concurrent
-// writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

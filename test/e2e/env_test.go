@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,6 +28,8 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
@@ -168,12 +168,14 @@ func setUp(t *testing.T) *env {
 // for, and waits until it is ready.
 func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &logbuf.Buffer{}
 	log := zap.New(zap.WriteTo(logs), zap.UseDevMode(true))
 	// controller-runtime's own components (the certificate watcher, the
 	// webhook server) log through its global logger.
 	logf.SetLogger(log)
-	e.healthAddr = freeAddr(t)
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
+	require.NoError(t, err)
+	e.healthAddr = healthAddr
 
 	srv, err := server.New(server.Config{
 		RestConfig:             e.cp.Config,
@@ -382,33 +384,4 @@ func helmBinary(t *testing.T, root string) string {
 	}
 	t.Skip(msg)
 	return ""
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", chart.LoopbackHost+":0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
-// logBuffer is an io.Writer that keeps what is written, for concurrent
-// writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 )
 
@@ -99,16 +100,15 @@ func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
 	if err := os.WriteFile(policyFile, []byte(loadPolicy), 0o600); err != nil {
 		return t, fmt.Errorf("writing the policy: %w", err)
 	}
-	webhookPort, err := freePort()
+	webhookPort, err := netutil.FreePort(chart.LoopbackHost)
 	if err != nil {
 		return t, err
 	}
-	healthPort, err := freePort()
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
 	if err != nil {
 		return t, err
 	}
 	t.addr = net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(webhookPort))
-	healthAddr := net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(healthPort))
 
 	srv, err := server.New(server.Config{
 		RestConfig:             t.cp.Config,
@@ -248,14 +248,4 @@ func seed(ctx context.Context, c client.Client, n int) error {
 // namespaceName is the name of the i-th seeded namespace.
 func namespaceName(i int) string {
 	return "load-" + strconv.Itoa(i)
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
