@@ -2,8 +2,10 @@ package agreement
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -84,27 +86,28 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 		Now:                    func() time.Time { return now },
 	})
 	require.NoError(t, err, "creating Ballast's server")
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(t.Context()) }()
+	stopped := make(chan struct{})
+	var srvErr error // readable once stopped is closed
+	go func() {
+		srvErr = srv.Start(t.Context())
+		close(stopped)
+	}()
 	t.Cleanup(func() {
 		// t.Context() is done by now, which stops the server.
-		err := <-done
+		<-stopped
 		if t.Failed() {
 			t.Logf("Ballast's log:\n%s", logs.String())
 		}
-		assert.NoError(t, err, "Ballast's server stopped with an error")
+		assert.NoError(t, srvErr, "Ballast's server stopped with an error")
 	})
 
-	deadline := time.Now().Add(readyTimeout)
-	for !ready(healthAddr) {
-		select {
-		case err := <-done:
-			done <- err
-			require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", err, logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		require.True(t, time.Now().Before(deadline), "Ballast never gets ready\n%s", logs.String())
+	ctx, cancel := context.WithTimeout(t.Context(), readyTimeout)
+	defer cancel()
+	err = netutil.WaitReady(ctx, "http://"+healthAddr+"/readyz", stopped)
+	if errors.Is(err, netutil.ErrStopped) {
+		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", srvErr, logs.String())
 	}
+	require.NoError(t, err, "Ballast never gets ready\n%s", logs.String())
 
 	return &ballast{
 		webhookURL: "https://" + net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(port)),
@@ -113,17 +116,6 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}},
 		},
 	}
-}
-
-// ready reports whether the server's readiness endpoint at addr answers
-// OK: the webhook server serves and the informers have synced.
-func ready(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/readyz")
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // resources are the plural names of the kinds of the corpus.

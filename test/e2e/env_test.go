@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -190,34 +191,29 @@ func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions)
 	})
 	require.NoError(t, err, "creating Ballast's server")
 
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(t.Context()) }()
+	stopped := make(chan struct{})
+	var srvErr error // readable once stopped is closed
+	go func() {
+		srvErr = srv.Start(t.Context())
+		close(stopped)
+	}()
 	t.Cleanup(func() {
 		// t.Context() is done by now, which stops the server.
-		err := <-done
+		<-stopped
 		if t.Failed() {
 			t.Logf("Ballast's log:\n%s", logs.String())
 		}
-		assert.NoError(t, err, "Ballast's server stopped with an error")
+		assert.NoError(t, srvErr, "Ballast's server stopped with an error")
 	})
 
 	started := time.Now()
-	require.Eventually(t, func() bool {
-		select {
-		case err := <-done:
-			done <- err
-			return true
-		default:
-		}
-		status, _ := e.readyz(t.Context())
-		return status == http.StatusOK
-	}, waitTimeout, pollInterval, "Ballast never gets ready")
-	select {
-	case err := <-done:
-		done <- err
-		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", err, logs.String())
-	default:
+	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
+	defer cancel()
+	err = netutil.WaitReady(ctx, "http://"+e.healthAddr+"/readyz", stopped)
+	if errors.Is(err, netutil.ErrStopped) {
+		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", srvErr, logs.String())
 	}
+	require.NoError(t, err, "Ballast never gets ready")
 	t.Logf("Ballast ready at %s after %s", e.webhookAddr, time.Since(started).Round(time.Millisecond))
 }
 
