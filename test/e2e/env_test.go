@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -32,6 +31,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
@@ -311,40 +311,9 @@ func (e *env) waitForMode(t *testing.T, ns string, want policy.Mode) {
 	var got policy.Mode
 	var err error
 	require.Eventually(t, func() bool {
-		got, err = e.modeOf(t.Context(), ns)
+		got, err = verdict.ModeOf(t.Context(), e.admin, ns)
 		return err == nil && got == want
 	}, waitTimeout, pollInterval, "namespace %s: Ballast never answers in mode %s (last: %q, %v)", ns, want, got, err)
-}
-
-// modeOf tells the mode in which Ballast answers in namespace ns, from its
-// answer to the dry-run creation of a Deployment that breaks deny rules:
-// denied in enforce, "would deny" warnings in dryrun, other warnings in
-// warn, and silence in off (or where Ballast is not called at all).
-func (e *env) modeOf(ctx context.Context, ns string) (policy.Mode, error) {
-	ctx, got := warnings.Collect(ctx)
-	err := e.admin.Create(ctx, badDeployment(ns, "mode-probe"), client.DryRunAll)
-	switch {
-	case isBallastDenial(err):
-		return policy.ModeEnforce, nil
-	case err != nil:
-		return "", fmt.Errorf("creating the probe Deployment: %w", err)
-	}
-	ws := got.List()
-	for _, w := range ws {
-		if strings.Contains(w, "(would deny)") {
-			return policy.ModeDryRun, nil
-		}
-	}
-	if len(ws) > 0 {
-		return policy.ModeWarn, nil
-	}
-	return policy.ModeOff, nil
-}
-
-// isBallastDenial reports whether err is the API server relaying a denial
-// by one of Ballast's webhooks.
-func isBallastDenial(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "denied the request") && strings.Contains(err.Error(), "Ballast")
 }
 
 // modeLabel returns the namespace labels that set mode.
