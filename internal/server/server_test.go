@@ -49,6 +49,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
@@ -186,7 +187,8 @@ func TestServer(t *testing.T) {
 
 		replaceFile(t, srv.policyFile, "spec: {mode: enforcing}\n")
 		require.Eventually(t, func() bool {
-			return gaugeValue(t, srv.metrics, "ballast_policy_last_reload_success") == 0
+			success, ok := metricstest.Value(t, srv.metrics, "ballast_policy_last_reload_success", nil)
+			return ok && success == 0
 		}, waitFor, 20*time.Millisecond, "the broken policy file is never read")
 		resp, err = review(t.Context(), client, srv.webhookAddr, "tenant", labels)
 		require.NoError(t, err)
@@ -214,7 +216,8 @@ func TestServer(t *testing.T) {
 		srv := startServer(t, cp.Config, func(c *server.Config) { c.AuditInterval = time.Hour })
 
 		require.Eventually(t, func() bool {
-			return gaugeValue(t, srv.metrics, audit.LastRunMetric) > 0
+			lastRun, _ := metricstest.Value(t, srv.metrics, audit.LastRunMetric, nil)
+			return lastRun > 0
 		}, waitFor, 50*time.Millisecond, "the audit never runs")
 	})
 
@@ -467,20 +470,6 @@ func marshalReview(user string, labels map[string]string) ([]byte, error) {
 			Object:    runtime.RawExtension{Raw: ns},
 		},
 	})
-}
-
-// gaugeValue returns the value of the gauge name in reg, or -1 when reg
-// has none.
-func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	return -1
 }
 
 // httpGet returns the status and body of a GET of url, or 0 and the error.
