@@ -59,7 +59,7 @@ func writeObject(b *strings.Builder, o *report.Object) {
 		b.WriteString("  ok\n")
 	}
 	for _, f := range o.Findings {
-		b.WriteString(f.Text("  "))
+		b.WriteString(report.FindingText(f, "  "))
 	}
 	for _, m := range o.Mutations {
 		fmt.Fprintf(b, "  SET  %s  %s\n", m.Rule, m.Field)

@@ -6,6 +6,6 @@
 // docs/audit.md.
 //
 // The pieces both commands print alike live here too: a finding's lines
-// (Finding.Text) and an exemption's terms (Exemption.Terms). How each
+// (FindingText) and an exemption's terms (Exemption.Terms). How each
 // command lays out a whole report stays with the command's package.
 package report
