@@ -2,10 +2,8 @@ package agreement
 
 import (
 	"bytes"
-	"context"
 	"crypto/tls"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -33,6 +30,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/servertest"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -86,28 +84,7 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 		Now:                    func() time.Time { return now },
 	})
 	require.NoError(t, err, "creating Ballast's server")
-	stopped := make(chan struct{})
-	var srvErr error // readable once stopped is closed
-	go func() {
-		srvErr = srv.Start(t.Context())
-		close(stopped)
-	}()
-	t.Cleanup(func() {
-		// t.Context() is done by now, which stops the server.
-		<-stopped
-		if t.Failed() {
-			t.Logf("Ballast's log:\n%s", logs.String())
-		}
-		assert.NoError(t, srvErr, "Ballast's server stopped with an error")
-	})
-
-	ctx, cancel := context.WithTimeout(t.Context(), readyTimeout)
-	defer cancel()
-	err = netutil.WaitReady(ctx, "http://"+healthAddr+"/readyz", stopped)
-	if errors.Is(err, netutil.ErrStopped) {
-		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", srvErr, logs.String())
-	}
-	require.NoError(t, err, "Ballast never gets ready\n%s", logs.String())
+	servertest.Start(t, srv, "http://"+healthAddr+"/readyz", readyTimeout, logs)
 
 	return &ballast{
 		webhookURL: "https://" + net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(port)),

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +28,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/servertest"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
@@ -191,29 +190,8 @@ func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions)
 	})
 	require.NoError(t, err, "creating Ballast's server")
 
-	stopped := make(chan struct{})
-	var srvErr error // readable once stopped is closed
-	go func() {
-		srvErr = srv.Start(t.Context())
-		close(stopped)
-	}()
-	t.Cleanup(func() {
-		// t.Context() is done by now, which stops the server.
-		<-stopped
-		if t.Failed() {
-			t.Logf("Ballast's log:\n%s", logs.String())
-		}
-		assert.NoError(t, srvErr, "Ballast's server stopped with an error")
-	})
-
 	started := time.Now()
-	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
-	defer cancel()
-	err = netutil.WaitReady(ctx, "http://"+e.healthAddr+"/readyz", stopped)
-	if errors.Is(err, netutil.ErrStopped) {
-		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", srvErr, logs.String())
-	}
-	require.NoError(t, err, "Ballast never gets ready")
+	servertest.Start(t, srv, "http://"+e.healthAddr+"/readyz", waitTimeout, logs)
 	t.Logf("Ballast ready at %s after %s", e.webhookAddr, time.Since(started).Round(time.Millisecond))
 }
 
