@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -11,16 +10,12 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/validators"
 )
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return report.WriteJSON(w, r)
 }
 
 // WriteText writes the report for people: each evaluated namespace with
@@ -97,7 +92,7 @@ func (n *Namespace) writeText(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "  %s %s%s\n", o.Kind, o.Name, verdict)
 		for _, f := range o.Findings {
-			b.WriteString(f.Text("    "))
+			b.WriteString(report.FindingText(f, "    "))
 		}
 	}
 	for _, p := range n.PlannedPDBs {
@@ -216,7 +211,7 @@ func (n *Namespace) denyRules() string {
 }
 
 // deniedRules lists, once each, the rules of the findings that deny.
-func deniedRules(findings []report.Finding) []string {
+func deniedRules(findings []validators.Finding) []string {
 	var rules []string
 	for _, f := range findings {
 		if f.Action == policy.ActionDeny && !slices.Contains(rules, f.Rule) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/validators"
 )
 
 // sampleReport is a report of every kind of namespace.
@@ -31,8 +32,8 @@ func sampleReport() *Report {
 			}},
 			PodsLackingDefaults: Pods{Count: 3, Names: []string{"web-a", "web-b"}, Rules: []string{"prestop-hook"}},
 			Objects: []report.Object{
-				{Kind: "Deployment", Name: "api", Allowed: true, Findings: []report.Finding{}},
-				{Kind: "Deployment", Name: "web", Allowed: false, Findings: []report.Finding{
+				{Kind: "Deployment", Name: "api", Allowed: true, Findings: []validators.Finding{}},
+				{Kind: "Deployment", Name: "web", Allowed: false, Findings: []validators.Finding{
 					{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "runs 1 replica", Fix: "set spec.replicas: 2"},
 					{Rule: "image-tag", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].image", Message: "uses latest|edge", Fix: "pin it"},
 				}},

@@ -25,6 +25,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit/audittest"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 )
 
 const (
@@ -201,14 +202,8 @@ func exposition(t *testing.T, reg prometheus.Gatherer, names ...string) string {
 // gauge returns the value of the unlabelled gauge name, or 0 when reg does
 // not hold it yet.
 func gauge(t require.TestingT, reg prometheus.Gatherer, name string) float64 {
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	return 0
+	v, _ := metricstest.Value(t, reg, name, nil)
+	return v
 }
 
 // ballastEvents lists the Events the audit recorded.

@@ -8,15 +8,21 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/validators"
 )
 
 // object returns a verdict with a finding per rule=action pair.
-func object(kind, name string, allowed bool, findings ...report.Finding) report.Object {
+func object(kind, name string, allowed bool, findings ...validators.Finding) report.Object {
 	return report.Object{Kind: kind, Name: name, Allowed: allowed, Findings: findings}
 }
 
-func deny(rule string) report.Finding { return report.Finding{Rule: rule, Action: policy.ActionDeny} }
-func warn(rule string) report.Finding { return report.Finding{Rule: rule, Action: policy.ActionWarn} }
+func deny(rule string) validators.Finding {
+	return validators.Finding{Rule: rule, Action: policy.ActionDeny}
+}
+
+func warn(rule string) validators.Finding {
+	return validators.Finding{Rule: rule, Action: policy.ActionWarn}
+}
 
 func TestTally(t *testing.T) {
 	// Two containers break resource-requests: one object, two findings.

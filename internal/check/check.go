@@ -14,6 +14,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
+	"github.com/ballast-dev/ballast/validators"
 )
 
 // DefaultNamespace is the namespace of objects that set none, when
@@ -180,7 +181,7 @@ func (c *checker) judge(i int) report.Object {
 		Source:     d.Source.String(),
 		Template:   d.Template,
 		Allowed:    true,
-		Findings:   []report.Finding{},
+		Findings:   []validators.Finding{},
 		Mutations:  []report.Mutation{},
 	}
 	obj := c.objects[i]

@@ -1,7 +1,6 @@
 package check
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -12,12 +11,7 @@ import (
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	return nil
+	return report.WriteJSON(w, r)
 }
 
 // WriteText writes the report for people: each object Ballast evaluates
@@ -59,7 +53,7 @@ func writeObject(b *strings.Builder, o *report.Object) {
 		b.WriteString("  ok\n")
 	}
 	for _, f := range o.Findings {
-		b.WriteString(f.Text("  "))
+		b.WriteString(report.FindingText(f, "  "))
 	}
 	for _, m := range o.Mutations {
 		fmt.Fprintf(b, "  SET  %s  %s\n", m.Rule, m.Field)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -14,48 +13,15 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/metrics"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
 
-// sample returns the value of the series name{labels}, and false when the
-// registry has no such series.
-func sample(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
-	t.Helper()
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() != name {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			if matches(m, labels) {
-				if f.GetType() == dto.MetricType_GAUGE {
-					return m.GetGauge().GetValue(), true
-				}
-				return m.GetCounter().GetValue(), true
-			}
-		}
-	}
-	return 0, false
-}
-
-func matches(m *dto.Metric, labels map[string]string) bool {
-	if len(m.GetLabel()) != len(labels) {
-		return false
-	}
-	for _, l := range m.GetLabel() {
-		if labels[l.GetName()] != l.GetValue() {
-			return false
-		}
-	}
-	return true
-}
-
-// value is sample for a series that must exist.
+// value is the value of the series name{labels}, which must exist.
 func value(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) float64 {
 	t.Helper()
-	v, ok := sample(t, reg, name, labels)
+	v, ok := metricstest.Value(t, reg, name, labels)
 	require.True(t, ok, "no series %s%v", name, labels)
 	return v
 }
@@ -78,7 +44,7 @@ func TestNewRecorderRegistersEveryMetric(t *testing.T) {
 	} {
 		assert.Zero(t, value(t, reg, name, labels), name)
 	}
-	_, again := sample(t, reg, "ballast_policy_reload_total", map[string]string{"result": "failure"})
+	_, again := metricstest.Value(t, reg, "ballast_policy_reload_total", map[string]string{"result": "failure"})
 	assert.True(t, again)
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/validators"
 )
 
 // Object is the verdict on one object.
@@ -28,8 +29,9 @@ type Object struct {
 	Allowed bool `json:"allowed"`
 	// Skipped says why the object was not evaluated.
 	Skipped string `json:"skipped,omitempty"`
-	// Findings are the rule violations.
-	Findings []Finding `json:"findings"`
+	// Findings are the rule violations, as the rules report them: their
+	// JSON is validators.Finding's.
+	Findings []validators.Finding `json:"findings"`
 	// Mutations are the pod defaults the object's pods would receive, and
 	// the actions Ballast would take for it (such as creating a PDB).
 	Mutations []Mutation `json:"mutations"`
@@ -40,22 +42,6 @@ type Object struct {
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []Exemption `json:"exemptions,omitempty"`
 	ExpiredExemptions []Exemption `json:"expiredExemptions,omitempty"`
-}
-
-// Finding is one rule violation.
-type Finding struct {
-	// Rule is the rule's ID.
-	Rule string `json:"rule"`
-	// Action is deny or warn.
-	Action policy.Action `json:"action"`
-	// Container names the container concerned, if any.
-	Container string `json:"container,omitempty"`
-	// Field is the field path, e.g. spec.template.spec.containers[0].readinessProbe.
-	Field string `json:"field"`
-	// Message says what is wrong.
-	Message string `json:"message"`
-	// Fix says what to write instead.
-	Fix string `json:"fix"`
 }
 
 // Mutation is one pod default, or an action Ballast takes for an object.
@@ -98,13 +84,10 @@ func NewObject(apiVersion string, res engine.Result) Object {
 		Mode:              res.Mode,
 		Allowed:           res.Decision().Allowed,
 		Skipped:           res.Skipped,
-		Findings:          make([]Finding, 0, len(res.Findings)),
+		Findings:          append(make([]validators.Finding, 0, len(res.Findings)), res.Findings...),
 		Mutations:         make([]Mutation, 0, len(res.Mutations)),
 		Exemptions:        NewExemptions(res.Exemptions),
 		ExpiredExemptions: NewExemptions(res.Expired),
-	}
-	for _, f := range res.Findings {
-		o.Findings = append(o.Findings, Finding{Rule: f.Rule, Action: f.Action, Container: f.Container, Field: f.Field, Message: f.Message, Fix: f.Fix})
 	}
 	for _, m := range res.Mutations {
 		o.Mutations = append(o.Mutations, Mutation{Rule: m.Rule, Container: m.Container, Field: m.Field, Message: m.Message})

@@ -42,7 +42,7 @@ func TestNewObject(t *testing.T) {
 	judged := func(mode policy.Mode, allowed bool) Object {
 		return Object{
 			APIVersion: "apps/v1", Kind: "Deployment", Namespace: "shop", Name: "web", Mode: mode, Allowed: allowed,
-			Findings: []Finding{{
+			Findings: []validators.Finding{{
 				Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas",
 				Message: "runs 1 replica", Fix: "set spec.replicas: 2",
 			}},
@@ -74,7 +74,7 @@ func TestNewObject(t *testing.T) {
 			want: Object{
 				APIVersion: "apps/v1", Kind: "Deployment", Namespace: "sandbox", Name: "web", Mode: policy.ModeOff,
 				Allowed: true, Skipped: "mode off (namespace label ballast.dev/mode)",
-				Findings: []Finding{}, Mutations: []Mutation{},
+				Findings: []validators.Finding{}, Mutations: []Mutation{},
 			},
 		},
 	}
@@ -126,16 +126,45 @@ func TestObjectNotesJSON(t *testing.T) {
 		"the mutator's ID is not reported, as for mutations")
 }
 
+// TestFindingJSON pins the JSON of a report's findings, part of the public
+// contract of `ballast check` and `ballast audit` (docs/check.md, "findings[]"):
+// the report carries the rules' validators.Finding as it is, so a change to
+// that type that would change the output fails here.
+func TestFindingJSON(t *testing.T) {
+	for name, tc := range map[string]struct {
+		finding validators.Finding
+		want    string
+	}{
+		"every field": {
+			finding: validators.Finding{
+				Rule: "readiness-probe", Action: policy.ActionWarn, Container: "app",
+				Field: "spec.template.spec.containers[0].readinessProbe", Message: "no readinessProbe", Fix: "add one",
+			},
+			want: `{"rule":"readiness-probe","action":"warn","container":"app","field":"spec.template.spec.containers[0].readinessProbe","message":"no readinessProbe","fix":"add one"}`,
+		},
+		"container is left out, field and fix are not": {
+			finding: validators.Finding{Rule: "min-replicas", Action: policy.ActionDeny, Message: "runs 1 replica"},
+			want:    `{"rule":"min-replicas","action":"deny","field":"","message":"runs 1 replica","fix":""}`,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.Marshal(tc.finding)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}
+
 func TestSummaryAdd(t *testing.T) {
 	var s Summary
 	for _, o := range []Object{
-		{Allowed: false, Findings: []Finding{
+		{Allowed: false, Findings: []validators.Finding{
 			{Rule: "min-replicas", Action: policy.ActionDeny},
 			{Rule: "resource-requests", Action: policy.ActionDeny},
 			{Rule: "resource-requests", Action: policy.ActionDeny},
 		}, Mutations: []Mutation{{Rule: "prestop-hook"}, {Rule: "readiness-probe"}}},
-		{Allowed: true, Findings: []Finding{{Rule: "image-tag", Action: policy.ActionWarn}}},
-		{Allowed: true, Skipped: "mode off", Findings: []Finding{}, Mutations: []Mutation{{Rule: "prestop-hook"}}},
+		{Allowed: true, Findings: []validators.Finding{{Rule: "image-tag", Action: policy.ActionWarn}}},
+		{Allowed: true, Skipped: "mode off", Findings: []validators.Finding{}, Mutations: []Mutation{{Rule: "prestop-hook"}}},
 	} {
 		s.Add(&o)
 	}
@@ -148,19 +177,19 @@ func TestSummaryAdd(t *testing.T) {
 
 func TestFindingText(t *testing.T) {
 	tests := map[string]struct {
-		finding Finding
+		finding validators.Finding
 		indent  string
 		want    string
 	}{
 		"with a fix": {
-			finding: Finding{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "runs 1 replica", Fix: "set spec.replicas: 2"},
+			finding: validators.Finding{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "runs 1 replica", Fix: "set spec.replicas: 2"},
 			indent:  "  ",
 			want: "  DENY min-replicas  spec.replicas\n" +
 				"       runs 1 replica\n" +
 				"       fix: set spec.replicas: 2\n",
 		},
 		"without one, indented further": {
-			finding: Finding{Rule: "image-tag", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].image", Message: "uses latest"},
+			finding: validators.Finding{Rule: "image-tag", Action: policy.ActionWarn, Field: "spec.template.spec.containers[0].image", Message: "uses latest"},
 			indent:  "    ",
 			want: "    WARN image-tag  spec.template.spec.containers[0].image\n" +
 				"         uses latest\n",
@@ -168,7 +197,7 @@ func TestFindingText(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, tc.finding.Text(tc.indent))
+			assert.Equal(t, tc.want, FindingText(tc.finding, tc.indent))
 		})
 	}
 }

@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ballast-dev/ballast/validators"
 )
 
-// Text returns the finding for people, each line starting with indent:
-// the action, rule and field, then the message and the fix under them.
+// FindingText returns the finding for people, each line starting with
+// indent: the action, rule and field, then the message and the fix under
+// them.
 //
 //	DENY min-replicas  spec.replicas
 //	     runs 1 replica, below the minimum of 2: a node drain stops the service
 //	     fix: set spec.replicas: 2
-func (f Finding) Text(indent string) string {
+func FindingText(f validators.Finding, indent string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s%-4s %s  %s\n", indent, strings.ToUpper(string(f.Action)), f.Rule, f.Field)
 	fmt.Fprintf(&b, "%s     %s\n", indent, f.Message)

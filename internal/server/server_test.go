@@ -48,6 +48,9 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -184,7 +187,8 @@ func TestServer(t *testing.T) {
 
 		replaceFile(t, srv.policyFile, "spec: {mode: enforcing}\n")
 		require.Eventually(t, func() bool {
-			return gaugeValue(t, srv.metrics, "ballast_policy_last_reload_success") == 0
+			success, ok := metricstest.Value(t, srv.metrics, "ballast_policy_last_reload_success", nil)
+			return ok && success == 0
 		}, waitFor, 20*time.Millisecond, "the broken policy file is never read")
 		resp, err = review(t.Context(), client, srv.webhookAddr, "tenant", labels)
 		require.NoError(t, err)
@@ -212,7 +216,8 @@ func TestServer(t *testing.T) {
 		srv := startServer(t, cp.Config, func(c *server.Config) { c.AuditInterval = time.Hour })
 
 		require.Eventually(t, func() bool {
-			return gaugeValue(t, srv.metrics, audit.LastRunMetric) > 0
+			lastRun, _ := metricstest.Value(t, srv.metrics, audit.LastRunMetric, nil)
+			return lastRun > 0
 		}, waitFor, 50*time.Millisecond, "the audit never runs")
 	})
 
@@ -287,12 +292,16 @@ type runningServer struct {
 func startServer(t *testing.T, cfg *rest.Config, edit func(*server.Config)) *runningServer {
 	t.Helper()
 	dir := t.TempDir()
+	webhookAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
+	healthAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
 	srv := &runningServer{
 		ca:          newTestCA(t),
 		certDir:     filepath.Join(dir, "certs"),
 		policyFile:  filepath.Join(dir, "policy.yaml"),
-		webhookAddr: freeAddr(t),
-		healthAddr:  freeAddr(t),
+		webhookAddr: webhookAddr,
+		healthAddr:  healthAddr,
 		metrics:     prometheus.NewRegistry(),
 		done:        make(chan error, 1),
 	}
@@ -304,7 +313,7 @@ func startServer(t *testing.T, cfg *rest.Config, edit func(*server.Config)) *run
 	require.NoError(t, err)
 	portNum, err := strconv.Atoi(port)
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	c := server.Config{
 		RestConfig:              cfg,
 		PolicyFile:              srv.policyFile,
@@ -463,20 +472,6 @@ func marshalReview(user string, labels map[string]string) ([]byte, error) {
 	})
 }
 
-// gaugeValue returns the value of the gauge name in reg, or -1 when reg
-// has none.
-func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	return -1
-}
-
 // httpGet returns the status and body of a GET of url, or 0 and the error.
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -489,16 +484,6 @@ func httpGet(t *testing.T, url string) (int, string) {
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
 }
 
 // replaceFile replaces path's content atomically, with a rename, as the
@@ -566,22 +551,4 @@ func (ca *testCA) writeServingCert(t *testing.T, dir string, serial int64) {
 	require.NoError(t, err)
 	replaceFile(t, filepath.Join(dir, "tls.key"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})))
 	replaceFile(t, filepath.Join(dir, "tls.crt"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -10,12 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -30,6 +28,9 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/servertest"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -65,9 +66,11 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 	_, err = ca.Install(certDir, chart.LoopbackHost)
 	require.NoError(t, err)
 
-	logs := &logBuffer{}
-	port := freePort(t)
-	healthAddr := net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(freePort(t)))
+	logs := &logbuf.Buffer{}
+	port, err := netutil.FreePort(chart.LoopbackHost)
+	require.NoError(t, err)
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
+	require.NoError(t, err)
 	srv, err := server.New(server.Config{
 		RestConfig:             cp.Config,
 		PolicyFile:             policyFile,
@@ -81,27 +84,7 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 		Now:                    func() time.Time { return now },
 	})
 	require.NoError(t, err, "creating Ballast's server")
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(t.Context()) }()
-	t.Cleanup(func() {
-		// t.Context() is done by now, which stops the server.
-		err := <-done
-		if t.Failed() {
-			t.Logf("Ballast's log:\n%s", logs.String())
-		}
-		assert.NoError(t, err, "Ballast's server stopped with an error")
-	})
-
-	deadline := time.Now().Add(readyTimeout)
-	for !ready(healthAddr) {
-		select {
-		case err := <-done:
-			done <- err
-			require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", err, logs.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		require.True(t, time.Now().Before(deadline), "Ballast never gets ready\n%s", logs.String())
-	}
+	servertest.Start(t, srv, "http://"+healthAddr+"/readyz", readyTimeout, logs)
 
 	return &ballast{
 		webhookURL: "https://" + net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(port)),
@@ -110,17 +93,6 @@ func startBallast(t *testing.T, cp *controlplane.ControlPlane, policyYAML []byte
 			Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}},
 		},
 	}
-}
-
-// ready reports whether the server's readiness endpoint at addr answers
-// OK: the webhook server serves and the informers have synced.
-func ready(addr string) bool {
-	resp, err := http.Get("http://" + addr + "/readyz")
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
 }
 
 // resources are the plural names of the kinds of the corpus.
@@ -178,33 +150,4 @@ func (b *ballast) review(t *testing.T, it *item) *admissionv1.AdmissionResponse 
 	require.NotNil(t, out.Response, "%s: the review has no response", it)
 	require.Equal(t, uid, out.Response.UID, "%s: the response answers another request", it)
 	return out.Response
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	return port
-}
-
-// logBuffer is an io.Writer that keeps what is written, for concurrent
-// writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

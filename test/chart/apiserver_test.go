@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -61,6 +60,8 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	testchart "github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -746,8 +747,11 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 	// The container's arguments, with local paths and loopback ports, plus
 	// what a pod knows without flags: where the API server is and its
 	// namespace.
-	healthAddr, metricsAddr := freeAddr(t), freeAddr(t)
-	_, webhookPort, err := net.SplitHostPort(freeAddr(t))
+	healthAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
+	metricsAddr, err := netutil.FreeAddr("127.0.0.1")
+	require.NoError(t, err)
+	webhookPort, err := netutil.FreePort("127.0.0.1")
 	require.NoError(t, err)
 	ctr := pod.Containers[0]
 	var args []string
@@ -759,7 +763,7 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		case "--cert-dir":
 			a = name + "=" + certDir
 		case "--webhook-port":
-			a = name + "=" + webhookPort
+			a = name + "=" + strconv.Itoa(webhookPort)
 		case "--metrics-bind-address":
 			a = name + "=" + metricsAddr
 		case "--health-probe-bind-address":
@@ -770,7 +774,7 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 	args = append(args, "--webhook-bind-address=127.0.0.1", "--kubeconfig="+kubeconfig, "--leader-election-namespace="+ns)
 	require.Contains(t, args, "--leader-elect=true")
 
-	var logs syncBuffer
+	var logs logbuf.Buffer
 	cmd := exec.Command(ballastBinary(t), args...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
@@ -903,33 +907,6 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		}
 	}
 	assert.Empty(t, forbidden, "requests of Ballast's that RBAC forbade")
-}
-
-// freeAddr returns a loopback address with a port free at the time.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer safe for a process's two output streams.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // reviewRecorder is an HTTPS admission webhook that allows everything and

@@ -38,6 +38,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/metrics"
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/mutators"
 	"github.com/ballast-dev/ballast/validators"
 )
@@ -425,7 +426,8 @@ func exportedSeries(t *testing.T) map[string]bool {
 	done := make(chan error, 1)
 	go func() { done <- p.Start(ctx) }()
 	require.Eventually(t, func() bool {
-		return gatheredValue(t, reg, audit.LastRunMetric) > 0
+		lastRun, _ := metricstest.Value(t, reg, audit.LastRunMetric, nil)
+		return lastRun > 0
 	}, 10*time.Second, 10*time.Millisecond, "the audit never ran")
 	cancel()
 	require.NoError(t, <-done)
@@ -489,20 +491,6 @@ func singleReplica(namespace, name string) *appsv1.Deployment {
 			},
 		},
 	}
-}
-
-// gatheredValue returns the value of the unlabelled gauge name in reg, or
-// 0.
-func gatheredValue(t *testing.T, reg prometheus.Gatherer, name string) float64 {
-	t.Helper()
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	for _, f := range families {
-		if f.GetName() == name && len(f.GetMetric()) == 1 {
-			return f.GetMetric()[0].GetGauge().GetValue()
-		}
-	}
-	return 0
 }
 
 // staticPolicy serves the default policy.

@@ -21,6 +21,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
@@ -150,7 +151,7 @@ func (d *deployer) waitForMode(ctx context.Context, ns *corev1.Namespace) error 
 	ctx, cancel := context.WithTimeout(ctx, waitTimeout)
 	defer cancel()
 	for {
-		got, err := d.modeOf(ctx, ns.Name)
+		got, err := verdict.ModeOf(ctx, d.admin, ns.Name)
 		if err == nil && got == want {
 			return nil
 		}
@@ -160,44 +161,6 @@ func (d *deployer) waitForMode(ctx context.Context, ns *corev1.Namespace) error 
 		case <-time.After(pollInterval):
 		}
 	}
-}
-
-// modeOf tells the mode in which Ballast answers in namespace ns, from its
-// answer to the dry-run creation of a Deployment that breaks deny rules:
-// denied in enforce, "would deny" warnings in dryrun, other warnings in
-// warn, silence in off.
-func (d *deployer) modeOf(ctx context.Context, ns string) (policy.Mode, error) {
-	labels := map[string]string{"app": "probe"}
-	probe := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ballast-demo-probe"},
-		Spec: appsv1.DeploymentSpec{
-			Replicas: ptr.To[int32](1),
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name: "probe", Image: "registry.example.com/probe:1.0.0",
-					Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
-				}}},
-			},
-		},
-	}
-	wctx, got := warnings.Collect(ctx)
-	err := d.admin.Create(wctx, probe, client.DryRunAll)
-	switch {
-	case isBallastDenial(err):
-		return policy.ModeEnforce, nil
-	case err != nil:
-		return "", fmt.Errorf("creating a probe Deployment in dry-run: %w", err)
-	}
-	ws := got.List()
-	if slices.ContainsFunc(ws, func(w string) bool { return strings.Contains(w, "(would deny)") }) {
-		return policy.ModeDryRun, nil
-	}
-	if len(ws) > 0 {
-		return policy.ModeWarn, nil
-	}
-	return policy.ModeOff, nil
 }
 
 // waitForPods waits until the ReplicaSet controller has created the pods of
@@ -269,7 +232,7 @@ func (d *deployer) tryExempt(ctx context.Context) error {
 func (d *deployer) unexpected() error {
 	var errs []error
 	for _, o := range d.outcomes {
-		if o.err != nil && !isBallastDenial(o.err) {
+		if o.err != nil && !verdict.IsDenial(o.err) {
 			errs = append(errs, fmt.Errorf("%s (%s): %w", describe(o.obj), o.file, o.err))
 		}
 	}
@@ -312,12 +275,6 @@ func controlledBy(obj client.Object, kind, name string) bool {
 // isPlatform reports whether the platform team applies obj.
 func isPlatform(obj client.Object) bool {
 	return slices.Contains(platformKinds, kindOf(obj))
-}
-
-// isBallastDenial reports whether err is the API server relaying a denial
-// by one of Ballast's webhooks.
-func isBallastDenial(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "denied the request") && strings.Contains(err.Error(), "Ballast")
 }
 
 // kindOf returns the kind of a typed object of client-go's scheme.

@@ -4,11 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
 	"time"
+
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 )
 
 const (
@@ -60,27 +61,13 @@ func startBallast(ctx context.Context, binary string, args []string, logFile, he
 func (p *ballastProcess) waitReady(ctx context.Context, healthAddr string) error {
 	ctx, cancel := context.WithTimeout(ctx, ballastReadyTimeout)
 	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+healthAddr+"/readyz", nil)
-		if err != nil {
-			return fmt.Errorf("building the readiness request: %w", err)
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-p.exited:
-			return fmt.Errorf("ballast serve exited while starting: %w", p.exitError())
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
-		case <-tick.C:
-		}
+	switch err := netutil.WaitReady(ctx, "http://"+healthAddr+"/readyz", p.exited); {
+	case errors.Is(err, netutil.ErrStopped):
+		return fmt.Errorf("ballast serve exited while starting: %w", p.exitError())
+	case err != nil:
+		return fmt.Errorf("waiting for Ballast to be ready: %w", err)
 	}
+	return nil
 }
 
 // stop sends SIGTERM, as the kubelet does, and waits for Ballast to finish

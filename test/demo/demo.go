@@ -19,6 +19,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
@@ -112,11 +113,11 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	healthAddr, err := freeAddr()
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
 	if err != nil {
 		return err
 	}
-	metricsAddr, err := freeAddr()
+	metricsAddr, err := netutil.FreeAddr(chart.LoopbackHost)
 	if err != nil {
 		return err
 	}
@@ -258,16 +259,6 @@ func webhookNames(h *chart.Webhooks) []string {
 		}
 	}
 	return names
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr() (string, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String(), nil
 }
 
 // since returns the time since t, rounded for people.

@@ -13,6 +13,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 )
 
 // printer writes the demo's output for people.
@@ -135,14 +136,14 @@ func podSummary(o *outcome) string {
 // outcome writes what happened to one sample object.
 func (p *printer) outcome(o *outcome, mode policy.Mode) {
 	story := o.obj.GetAnnotations()[storyAnnotation]
-	verdict := "ADMITTED"
+	result := "ADMITTED"
 	if o.err != nil {
-		verdict = "DENIED"
-		if !isBallastDenial(o.err) {
-			verdict = "FAILED"
+		result = "DENIED"
+		if !verdict.IsDenial(o.err) {
+			result = "FAILED"
 		}
 	}
-	p.linef("\n%s %s: %s", kindOf(o.obj), o.obj.GetName(), verdict)
+	p.linef("\n%s %s: %s", kindOf(o.obj), o.obj.GetName(), result)
 	if story != "" {
 		p.linef("  (%s)", story)
 	}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 )
 
 // testDisruptionRules: in an enforce namespace, an HPA that may scale down
@@ -31,7 +32,7 @@ func testDisruptionRules(t *testing.T, e *env) {
 			},
 		}
 		err := e.tenant.Create(t.Context(), hpa)
-		require.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+		require.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 		assert.Contains(t, err.Error(), e.expectedDecision(hpa, labels).DenyMessage)
 		assert.Contains(t, err.Error(), "\n- hpa-min-replicas: ")
 
@@ -48,7 +49,7 @@ func testDisruptionRules(t *testing.T, e *env) {
 			},
 		}
 		err := e.tenant.Create(t.Context(), pdb)
-		require.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+		require.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 		assert.Contains(t, err.Error(), e.expectedDecision(pdb, labels).DenyMessage)
 		assert.Contains(t, err.Error(), "\n- pdb-allows-disruption: ")
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 )
 
 // testNamespaceSubresources: the API server stores the metadata of an
@@ -33,7 +34,7 @@ func testNamespaceSubresources(t *testing.T, e *env) {
 			obj.Labels[policy.ModeLabel] = string(policy.ModeOff)
 			err := update(e.tenant, &obj)
 			require.Error(t, err, "namespaces/%s must not carry the label", name)
-			assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+			assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 			e.waitForMode(t, ns, policy.ModeEnforce)
 		})
 	}
@@ -82,7 +83,7 @@ func testScale(t *testing.T, e *env) {
 	}
 	err := scaleTo(1)
 	require.Error(t, err, "scaling an enforce-mode Deployment to 1 replica is denied")
-	assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+	assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 	assert.Contains(t, err.Error(), "min-replicas: runs 1 replica, below the minimum of 2")
 
 	bySpec := d.DeepCopy()

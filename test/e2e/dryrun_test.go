@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
@@ -23,7 +24,7 @@ func testServerDryRun(t *testing.T, e *env) {
 
 	t.Run("a denied Deployment is denied the same way", func(t *testing.T) {
 		dryErr := e.tenant.Create(t.Context(), badDeployment(ns, "checkout"), client.DryRunAll)
-		require.True(t, isBallastDenial(dryErr), "denied by Ballast: %v", dryErr)
+		require.True(t, verdict.IsDenial(dryErr), "denied by Ballast: %v", dryErr)
 		realErr := e.tenant.Create(t.Context(), badDeployment(ns, "checkout"))
 		require.Error(t, realErr)
 		assert.Equal(t, realErr.Error(), dryErr.Error())

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -9,13 +8,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,7 +26,11 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/servertest"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
@@ -170,12 +170,14 @@ func setUp(t *testing.T) *env {
 // for, and waits until it is ready.
 func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions) {
 	t.Helper()
-	logs := &logBuffer{}
+	logs := &logbuf.Buffer{}
 	log := zap.New(zap.WriteTo(logs), zap.UseDevMode(true))
 	// controller-runtime's own components (the certificate watcher, the
 	// webhook server) log through its global logger.
 	logf.SetLogger(log)
-	e.healthAddr = freeAddr(t)
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
+	require.NoError(t, err)
+	e.healthAddr = healthAddr
 
 	srv, err := server.New(server.Config{
 		RestConfig:             e.cp.Config,
@@ -190,40 +192,8 @@ func (e *env) startBallast(t *testing.T, install *envtest.WebhookInstallOptions)
 	})
 	require.NoError(t, err, "creating Ballast's server")
 
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- srv.Start(ctx) }()
-	stopped := make(chan error, 1)
-	e.stopBallast = sync.OnceFunc(func() {
-		cancel()
-		stopped <- <-done
-	})
-	t.Cleanup(func() {
-		e.stopBallast()
-		err := <-stopped
-		if t.Failed() {
-			t.Logf("Ballast's log:\n%s", logs.String())
-		}
-		assert.NoError(t, err, "Ballast's server stopped with an error")
-	})
-
 	started := time.Now()
-	require.Eventually(t, func() bool {
-		select {
-		case err := <-done:
-			done <- err
-			return true
-		default:
-		}
-		status, _ := e.readyz(t.Context())
-		return status == http.StatusOK
-	}, waitTimeout, pollInterval, "Ballast never gets ready")
-	select {
-	case err := <-done:
-		done <- err
-		require.FailNow(t, "Ballast stopped during start-up", "%v\n%s", err, logs.String())
-	default:
-	}
+	e.stopBallast = servertest.Start(t, srv, "http://"+e.healthAddr+"/readyz", waitTimeout, logs)
 	t.Logf("Ballast ready at %s after %s", e.webhookAddr, time.Since(started).Round(time.Millisecond))
 }
 
@@ -327,40 +297,9 @@ func (e *env) waitForMode(t *testing.T, ns string, want policy.Mode) {
 	var got policy.Mode
 	var err error
 	require.Eventually(t, func() bool {
-		got, err = e.modeOf(t.Context(), ns)
+		got, err = verdict.ModeOf(t.Context(), e.admin, ns)
 		return err == nil && got == want
 	}, waitTimeout, pollInterval, "namespace %s: Ballast never answers in mode %s (last: %q, %v)", ns, want, got, err)
-}
-
-// modeOf tells the mode in which Ballast answers in namespace ns, from its
-// answer to the dry-run creation of a Deployment that breaks deny rules:
-// denied in enforce, "would deny" warnings in dryrun, other warnings in
-// warn, and silence in off (or where Ballast is not called at all).
-func (e *env) modeOf(ctx context.Context, ns string) (policy.Mode, error) {
-	ctx, got := warnings.Collect(ctx)
-	err := e.admin.Create(ctx, badDeployment(ns, "mode-probe"), client.DryRunAll)
-	switch {
-	case isBallastDenial(err):
-		return policy.ModeEnforce, nil
-	case err != nil:
-		return "", fmt.Errorf("creating the probe Deployment: %w", err)
-	}
-	ws := got.List()
-	for _, w := range ws {
-		if strings.Contains(w, "(would deny)") {
-			return policy.ModeDryRun, nil
-		}
-	}
-	if len(ws) > 0 {
-		return policy.ModeWarn, nil
-	}
-	return policy.ModeOff, nil
-}
-
-// isBallastDenial reports whether err is the API server relaying a denial
-// by one of Ballast's webhooks.
-func isBallastDenial(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "denied the request") && strings.Contains(err.Error(), "Ballast")
 }
 
 // modeLabel returns the namespace labels that set mode.
@@ -396,33 +335,4 @@ func helmBinary(t *testing.T, root string) string {
 	}
 	t.Skip(msg)
 	return ""
-}
-
-// freeAddr returns a loopback address with a port nothing listens on.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", chart.LoopbackHost+":0")
-	require.NoError(t, err)
-	addr := l.Addr().String()
-	require.NoError(t, l.Close())
-	return addr
-}
-
-// logBuffer is an io.Writer that keeps what is written, for concurrent
-// writers.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 )
 
 // testNamespaceGuard: a tenant whom RBAC lets patch its namespace still
@@ -22,7 +23,7 @@ func testNamespaceGuard(t *testing.T, e *env) {
 	t.Run("a tenant cannot set ballast.dev/mode=off", func(t *testing.T) {
 		err := labelNamespace(t, e.tenant, ns, policy.ModeLabel, string(policy.ModeOff))
 		require.Error(t, err)
-		assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+		assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 		assert.Contains(t, err.Error(), `user "`+tenantUser+`" may not add, change or remove ballast.dev/ labels and annotations of namespace `+ns)
 		assert.Contains(t, err.Error(), `label ballast.dev/mode changed from "enforce" to "off"`)
 		e.waitForMode(t, ns, policy.ModeEnforce)
@@ -34,7 +35,7 @@ func testNamespaceGuard(t *testing.T, e *env) {
 		patch := client.MergeFrom(obj.DeepCopy())
 		obj.Annotations = map[string]string{policy.ReadinessPathAnnotation: "/healthz"}
 		err := e.tenant.Patch(t.Context(), &obj, patch)
-		assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+		assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 	})
 
 	t.Run("a tenant can change its other labels", func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
 )
 
@@ -25,7 +26,7 @@ func testEnforce(t *testing.T, e *env) {
 
 		err := e.tenant.Create(t.Context(), bad)
 		require.Error(t, err)
-		assert.True(t, isBallastDenial(err), "denied by Ballast: %v", err)
+		assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
 		assert.Contains(t, err.Error(), want.DenyMessage, "the message is the engine's")
 		for _, rule := range []string{"min-replicas", "resource-requests"} {
 			assert.Regexp(t, "\n- "+rule+": .*Fix: ", err.Error(), "the message names %s with its fix", rule)

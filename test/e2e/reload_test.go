@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 )
 
 // reloadExemption puts the reload scenario's namespaces in enforce.
@@ -54,7 +55,7 @@ func testPolicyReload(t *testing.T, e *env) {
 		assert.Equal(t, 0.0, e.metric(t, "ballast_policy_last_reload_success", nil), "the last reload failed")
 		assert.Equal(t, generation, e.metric(t, "ballast_policy_generation", nil), "the generation in force is the last good one")
 
-		mode, err := e.modeOf(t.Context(), ns)
+		mode, err := verdict.ModeOf(t.Context(), e.admin, ns)
 		require.NoError(t, err)
 		assert.Equal(t, policy.ModeEnforce, mode, "the last good policy stays in force")
 		status, body := e.readyz(t.Context())

@@ -29,6 +29,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
 )
 
@@ -57,7 +58,8 @@ type target struct {
 	addr    string // the webhook server's host:port
 	client  *http.Client
 	stopSrv context.CancelFunc
-	done    chan error
+	stopped chan struct{} // closed once the server has stopped
+	srvErr  error         // the server's error, readable once stopped is closed
 }
 
 // startTarget starts a control plane, seeds it and starts Ballast, and
@@ -68,7 +70,7 @@ func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
 	log := zap.New(zap.Level(zapcore.ErrorLevel), zap.WriteTo(os.Stderr))
 	logf.SetLogger(log)
 
-	t := &target{done: make(chan error, 1)}
+	t := &target{stopped: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, t.stop())
@@ -99,16 +101,15 @@ func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
 	if err := os.WriteFile(policyFile, []byte(loadPolicy), 0o600); err != nil {
 		return t, fmt.Errorf("writing the policy: %w", err)
 	}
-	webhookPort, err := freePort()
+	webhookPort, err := netutil.FreePort(chart.LoopbackHost)
 	if err != nil {
 		return t, err
 	}
-	healthPort, err := freePort()
+	healthAddr, err := netutil.FreeAddr(chart.LoopbackHost)
 	if err != nil {
 		return t, err
 	}
 	t.addr = net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(webhookPort))
-	healthAddr := net.JoinHostPort(chart.LoopbackHost, strconv.Itoa(healthPort))
 
 	srv, err := server.New(server.Config{
 		RestConfig:             t.cp.Config,
@@ -127,9 +128,17 @@ func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
 	}
 	var srvCtx context.Context
 	srvCtx, t.stopSrv = context.WithCancel(context.WithoutCancel(ctx))
-	go func() { t.done <- srv.Start(srvCtx) }()
-	if err := waitReady(ctx, healthAddr, t.done); err != nil {
-		return t, err
+	go func() {
+		t.srvErr = srv.Start(srvCtx)
+		close(t.stopped)
+	}()
+	readyCtx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	switch err := netutil.WaitReady(readyCtx, "http://"+healthAddr+"/readyz", t.stopped); {
+	case errors.Is(err, netutil.ErrStopped):
+		return t, fmt.Errorf("the server of Ballast stopped while starting: %w", t.srvErr)
+	case err != nil:
+		return t, fmt.Errorf("waiting for Ballast to be ready: %w", err)
 	}
 
 	// Like the API server: kept-alive HTTP/1.1 connections, the serving
@@ -154,8 +163,9 @@ func (t *target) stop() error {
 	}
 	if t.stopSrv != nil {
 		t.stopSrv()
-		if err := <-t.done; err != nil {
-			errs = append(errs, fmt.Errorf("the server of Ballast: %w", err))
+		<-t.stopped
+		if t.srvErr != nil {
+			errs = append(errs, fmt.Errorf("the server of Ballast: %w", t.srvErr))
 		}
 	}
 	if t.cp != nil {
@@ -169,35 +179,6 @@ func (t *target) stop() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// waitReady polls Ballast's readiness endpoint until it answers 200, the
-// server stops, or readyTimeout passes.
-func waitReady(ctx context.Context, healthAddr string, done chan error) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+healthAddr+"/readyz", nil)
-		if err != nil {
-			return fmt.Errorf("building the readiness request: %w", err)
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case err := <-done:
-			done <- err
-			return fmt.Errorf("the server of Ballast stopped while starting: %w", err)
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for Ballast to be ready: %w", ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 // seed creates the namespaces load-0 ... load-(n-1) in mode warn, each with
@@ -248,14 +229,4 @@ func seed(ctx context.Context, c client.Client, n int) error {
 // namespaceName is the name of the i-th seeded namespace.
 func namespaceName(i int) string {
 	return "load-" + strconv.Itoa(i)
-}
-
-// freePort returns a loopback port nothing listens on.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", net.JoinHostPort(chart.LoopbackHost, "0"))
-	if err != nil {
-		return 0, fmt.Errorf("finding a free port: %w", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
