@@ -46,7 +46,12 @@ func TestChartWebhookConfigurations(t *testing.T) {
 		for _, w := range allWebhooks(mutating, validating) {
 			assert.Equal(t, ptr.To(admissionregistrationv1.SideEffectClassNone), w.SideEffects, w.Name)
 			assert.Equal(t, []string{"v1"}, w.AdmissionReviewVersions, w.Name)
-			assert.Equal(t, ptr.To(admissionregistrationv1.Ignore), w.FailurePolicy, "%s: fail open by default", w.Name)
+			if w.Name == "namespaces.ballast.dev" {
+				assert.Equal(t, ptr.To(admissionregistrationv1.Fail), w.FailurePolicy,
+					"%s: fails closed, or a tenant could switch its namespace off while Ballast is down", w.Name)
+			} else {
+				assert.Equal(t, ptr.To(admissionregistrationv1.Ignore), w.FailurePolicy, "%s: fail open by default", w.Name)
+			}
 			assert.Equal(t, ptr.To(admissionregistrationv1.Equivalent), w.MatchPolicy, w.Name)
 			require.NotNil(t, w.ClientConfig.Service, w.Name)
 			assert.Equal(t, releaseNamespace, w.ClientConfig.Service.Namespace, w.Name)
@@ -87,13 +92,17 @@ func TestChartWebhookConfigurations(t *testing.T) {
 	t.Run("workload validation", func(t *testing.T) {
 		w := findWebhook(t, validating, webhook.ValidateWorkloadsPath)
 		want := map[string][]string{
-			"apps/v1":        {"deployments", "statefulsets", "daemonsets"},
+			"apps/v1":        {"deployments", "statefulsets", "daemonsets", "deployments/scale", "statefulsets/scale"},
 			"autoscaling/v2": {"horizontalpodautoscalers"},
 			"policy/v1":      {"poddisruptionbudgets"},
 		}
 		got := map[string][]string{}
 		for _, r := range w.Rules {
-			assert.ElementsMatch(t, []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}, r.Operations)
+			ops := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
+			if strings.HasSuffix(r.Resources[0], "/scale") {
+				ops = ops[1:] // a scale subresource is only ever updated
+			}
+			assert.ElementsMatch(t, ops, r.Operations)
 			for _, g := range r.APIGroups {
 				for _, v := range r.APIVersions {
 					gv := strings.TrimPrefix(g+"/"+v, "/")
@@ -110,7 +119,8 @@ func TestChartWebhookConfigurations(t *testing.T) {
 	t.Run("namespace guard", func(t *testing.T) {
 		w := findWebhook(t, validating, webhook.ValidateNamespacesPath)
 		require.Len(t, w.Rules, 1)
-		assert.Equal(t, []string{"namespaces"}, w.Rules[0].Resources)
+		assert.Equal(t, []string{"namespaces", "namespaces/status", "namespaces/finalize"}, w.Rules[0].Resources,
+			"the API server stores the metadata sent to the subresources too")
 		assert.ElementsMatch(t, []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}, w.Rules[0].Operations)
 		require.NotNil(t, w.TimeoutSeconds)
 		assert.LessOrEqual(t, *w.TimeoutSeconds, int32(3))
