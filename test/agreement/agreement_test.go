@@ -126,7 +126,9 @@ func judge(t *testing.T, cp *controlplane.ControlPlane, g *group, spaces []*spac
 	webhookSays := map[*item]verdict{}
 	for _, s := range spaces {
 		for _, it := range s.items {
-			webhookSays[it] = fromResponse(b.review(t, it))
+			if it.judged() {
+				webhookSays[it] = fromResponse(b.review(t, it))
+			}
 		}
 	}
 	t.Logf("webhook: %d reviews in %s, start-up included", b.reviews, time.Since(started).Round(time.Millisecond))
@@ -154,7 +156,9 @@ func judge(t *testing.T, cp *controlplane.ControlPlane, g *group, spaces []*spac
 		t.Run(s.name, func(t *testing.T) {
 			compare(t, s, webhookSays, checkSays, auditSays[s.name])
 			for _, it := range s.items {
-				tally.add(it, webhookSays[it])
+				if it.judged() {
+					tally.add(it, webhookSays[it])
+				}
 			}
 		})
 	}
@@ -234,6 +238,10 @@ func compare(t *testing.T, s *space, webhookSays map[*item]verdict, checkSays ma
 	for _, it := range s.items {
 		co, ok := checkSays[objectKey(s.name, it.Kind(), it.Name())]
 		if !assert.True(t, ok, "%s: check does not report it", it) {
+			continue
+		}
+		if !it.judged() {
+			assert.NotEmpty(t, co.Skipped, "%s: check judges it", it)
 			continue
 		}
 		checked[it] = co
@@ -372,7 +380,7 @@ type tally struct {
 
 // row counts the objects of one mode and kind.
 type row struct {
-	objects, skipped, denied, findings, mutations int
+	objects, skipped, denied, findings, mutations, notes int
 }
 
 func (t *tally) add(it *item, v verdict) {
@@ -399,6 +407,9 @@ func (t *tally) add(it *item, v verdict) {
 	if len(v.Mutations) > 0 {
 		r.mutations++
 	}
+	if len(v.Notes) > 0 {
+		r.notes++
+	}
 }
 
 // sum adds up the rows of the namespaces with prefix.
@@ -411,6 +422,7 @@ func (t *tally) sum(prefix string) row {
 			s.denied += r.denied
 			s.findings += r.findings
 			s.mutations += r.mutations
+			s.notes += r.notes
 		}
 	}
 	return s
@@ -433,18 +445,23 @@ func (t *tally) check(tt *testing.T) {
 			assert.Positive(tt, s.findings, "some objects have findings in %s namespaces", v.prefix)
 			assert.Positive(tt, s.mutations, "some objects have mutations in %s namespaces", v.prefix)
 		}
+		// The exemption in force waives readiness-probe, and with it the
+		// readiness probe's notes.
+		if v.mode != policy.ModeOff && v.prefix != "exm" {
+			assert.Positive(tt, s.notes, "some workloads are admitted with notes in %s namespaces", v.prefix)
+		}
 	}
 }
 
 // String lays the tally out as a table.
 func (t *tally) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-30s %7s %7s %7s %8s %9s\n", "namespaces kind", "objects", "skipped", "denied", "findings", "mutations")
+	fmt.Fprintf(&b, "%-30s %7s %7s %7s %8s %9s %5s\n", "namespaces kind", "objects", "skipped", "denied", "findings", "mutations", "notes")
 	keys := slices.Clone(t.keys)
 	slices.Sort(keys)
 	for _, k := range keys {
 		r := t.rows[k]
-		fmt.Fprintf(&b, "%-30s %7d %7d %7d %8d %9d\n", k, r.objects, r.skipped, r.denied, r.findings, r.mutations)
+		fmt.Fprintf(&b, "%-30s %7d %7d %7d %8d %9d %5d\n", k, r.objects, r.skipped, r.denied, r.findings, r.mutations, r.notes)
 	}
 	return b.String()
 }

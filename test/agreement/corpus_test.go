@@ -234,6 +234,15 @@ type item struct {
 // Kind returns the item's kind.
 func (it *item) Kind() string { return it.manifest.GetKind() }
 
+// judged reports whether Ballast judges the item's kind. The others, such
+// as Services, are neighbours only: the webhook is never sent them, check
+// reads them and reports them not evaluated, audit reads them and reports
+// nothing of them, and all three judge the workloads beside them by them.
+func (it *item) judged() bool {
+	_, ok := workload.Named(it.Kind())
+	return ok
+}
+
 // Name returns the item's name.
 func (it *item) Name() string { return it.manifest.GetName() }
 

@@ -9,7 +9,10 @@
 // off set by the ballast.dev/mode label, dryrun from the policy's default,
 // enforce with an exemption in force, and enforce with an exemption that
 // has expired. Every workload also gets a Pod of its pod template, owned by
-// the workload's controller.
+// the workload's controller. The Services of the corpus are judged by none
+// of the three, but all three read them to learn which container ports
+// receive traffic, and so where a readiness probe belongs: the webhook from
+// its informer cache, check from its input, audit from the cluster.
 //
 // The objects are created in a real API server (envtest) with no webhook
 // installed, so that enforce-mode denials do not keep them out. Then:
@@ -30,8 +33,9 @@
 // whether it is allowed or skipped, its findings (rule, action and
 // message, with the field and the fix where the denial message names
 // them), the mutations of workloads (rule and container, from the audit
-// annotation) and of Pods (also the path of each patch operation), and the
-// exemptions in force or expired. Beyond that, check and audit must report
+// annotation) and of Pods (also the path of each patch operation), the
+// notes of the workloads it admits (a default not injected, and why), and
+// the exemptions in force or expired. Beyond that, check and audit must report
 // the same objects field for field, and the mutations that check reports of
 // a workload must be those its Pod receives.
 //

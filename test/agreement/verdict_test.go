@@ -32,6 +32,10 @@ type verdict struct {
 	// or outside it; those of a Pod that the webhook patches are followed
 	// by the path of the patch operation that applies them.
 	Mutations []string
+	// Notes are "rule: message", the pod defaults a workload's pods do not
+	// receive and why (no Service routes to a container): the webhook
+	// warns of them when it admits a workload.
+	Notes []string
 	// Exemptions are "in force: name" and "expired: name".
 	Exemptions []string
 }
@@ -39,6 +43,7 @@ type verdict struct {
 func (v *verdict) sort() {
 	slices.Sort(v.Findings)
 	slices.Sort(v.Mutations)
+	slices.Sort(v.Notes)
 	slices.Sort(v.Exemptions)
 }
 
@@ -78,6 +83,12 @@ func fromObject(o report.Object, sent map[string]any) verdict {
 		}
 		v.Mutations = append(v.Mutations, s)
 	}
+	if o.Allowed && o.Kind != workload.KindPod {
+		// The webhook warns of the notes of the workloads it admits only.
+		for _, n := range o.Notes {
+			v.Notes = append(v.Notes, note(n.Rule, n.Message))
+		}
+	}
 	for _, e := range o.Exemptions {
 		v.Exemptions = append(v.Exemptions, "in force: "+e.Name)
 	}
@@ -88,10 +99,15 @@ func fromObject(o report.Object, sent map[string]any) verdict {
 	return v
 }
 
+// note renders a note as a verdict lists it.
+func note(rule, message string) string { return rule + ": " + message }
+
 // The webhook's warnings: a finding ("rule: message", "rule (would deny):
-// message"), a mutation (its message starts with mutationVerbs), an
-// exemption that expired, or the last, which says how many more there are.
+// message"), a mutation (its message starts with mutationVerbs), a note
+// (a default not injected: "rule: ... not injected"), an exemption that
+// expired, or the last, which says how many more there are.
 var (
+	noteWarning    = regexp.MustCompile(`(?s)^([a-z0-9-]+): (.* not injected)$`)
 	findingWarning = regexp.MustCompile(`(?s)^([a-z0-9-]+)( \(would deny\))?: (.*)$`)
 	expiredWarning = regexp.MustCompile(`^exemption (\S+) has expired`)
 	moreWarnings   = regexp.MustCompile(`^ballast: \d+ more warnings`)
@@ -108,7 +124,7 @@ type patchOp struct {
 // fromResponse returns the webhook's verdict from its answer: the mode,
 // decision, rules with their actions, mutations and exemptions of the
 // audit annotations, the findings of the denial message and of the
-// warnings, and the operations of the patch. What cannot be read is listed
+// warnings, the notes of the warnings, and the operations of the patch. What cannot be read is listed
 // among the findings or mutations in capitals, to show in the diff.
 func fromResponse(resp *admissionv1.AdmissionResponse) verdict {
 	ann := resp.AuditAnnotations
@@ -140,6 +156,10 @@ func fromResponse(resp *admissionv1.AdmissionResponse) verdict {
 		}
 		if moreWarnings.MatchString(w) {
 			v.Findings = append(v.Findings, "CLIPPED WARNINGS: "+w)
+			continue
+		}
+		if m := noteWarning.FindStringSubmatch(w); m != nil {
+			v.Notes = append(v.Notes, note(m[1], m[2]))
 			continue
 		}
 		m := findingWarning.FindStringSubmatch(w)

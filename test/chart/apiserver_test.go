@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -44,6 +45,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -687,28 +689,43 @@ func testHelmLifecycle(t *testing.T, cp *controlplane.ControlPlane) {
 // Deployment's arguments, policy and certificate, authenticated as its
 // ServiceAccount with a token of the API server's, so that it has exactly
 // the permissions the chart grants. It checks that Ballast does all of its
-// work with them: the caches sync and it becomes ready, it leads, its
-// PodDisruptionBudget reconciler creates a budget, the periodic audit runs
-// and records Events, and no request of its is forbidden. Then it checks
+// work with them: the caches sync and it becomes ready, its webhook reads
+// the tenant's Service from its cache, it leads, its PodDisruptionBudget
+// reconciler creates a budget, the periodic audit runs, reads the Service
+// too and records Events, and no request of its is forbidden. Then it checks
 // what the ServiceAccount may not do.
 func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, fullname string) {
 	ctx := t.Context()
 	c := cp.Client
 
-	// A tenant with work for Ballast: two replicas without probes, in warn.
+	// A tenant with work for Ballast: two replicas without probes, in warn,
+	// behind a Service, which Ballast must read to know that the readiness
+	// probe belongs on port 8080 and, from its appProtocol, that the port
+	// speaks HTTP.
 	tenant := cp.CreateNamespace(t, "tenant", map[string]string{policy.ModeLabel: string(policy.ModeWarn)})
 	appLabels := map[string]string{"app": "web"}
-	require.NoError(t, c.Create(ctx, &appsv1.Deployment{
+	require.NoError(t, c.Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: tenant.Name},
+		Spec: corev1.ServiceSpec{
+			Selector: appLabels,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("app"), AppProtocol: ptr.To("http")}},
+		},
+	}))
+	tenantApp := &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: tenant.Name},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: ptr.To[int32](2),
 			Selector: &metav1.LabelSelector{MatchLabels: appLabels},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: appLabels},
-				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "registry.example/web:1.0"}}},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: "web", Image: "registry.example/web:1.0",
+					Ports: []corev1.ContainerPort{{Name: "app", ContainerPort: 8080}},
+				}}},
 			},
 		},
-	}))
+	}
+	require.NoError(t, c.Create(ctx, tenantApp))
 
 	// What the release installed.
 	var d appsv1.Deployment
@@ -841,18 +858,38 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		}, 30*time.Second, 100*time.Millisecond)
 	})
 
+	t.Run("its webhook reads the Services from its cache", func(t *testing.T) {
+		// The Deployment as the API server would send it: the warnings say
+		// what its pods get, the readiness probe on the port the Service
+		// routes to included.
+		var stored appsv1.Deployment
+		require.NoError(t, c.Get(ctx, client.ObjectKeyFromObject(tenantApp), &stored))
+		stored.SetGroupVersionKind(appsv1.SchemeGroupVersion.WithKind("Deployment"))
+		resp := reviewAt(t, "https://127.0.0.1:"+strconv.Itoa(webhookPort)+webhook.ValidateWorkloadsPath, tlsSecret, &stored)
+		assert.True(t, resp.Allowed, "warn admits")
+		assert.Contains(t, resp.Warnings, "readiness-probe: pods get readinessProbe tcpSocket :8080 (web)")
+	})
+
 	t.Run("the audit runs and records Events", func(t *testing.T) {
 		reasons := map[string]bool{}
+		var note string
 		require.Eventually(t, func() bool {
 			var events eventsv1.EventList
 			require.NoError(t, c.List(ctx, &events, client.InNamespace(tenant.Name)))
 			for _, e := range events.Items {
 				if e.Regarding.Kind == "Deployment" && e.Regarding.Name == "web" {
 					reasons[e.Reason] = true
+					if e.Reason == "BallastPolicy" {
+						note = e.Note
+					}
 				}
 			}
 			return reasons["BallastPolicy"] && reasons["PDBCreated"]
 		}, 30*time.Second, 100*time.Millisecond, "events.k8s.io Events on the Deployment: %v", reasons)
+		// The audit lists the Services too: only the Service's appProtocol
+		// says that port 8080, named app, speaks HTTP, so that the fix may
+		// propose an httpGet probe (else tcpSocket).
+		assert.Contains(t, note, `liveness-probe: container "web" has no livenessProbe. Fix: add livenessProbe: {httpGet: {path: /livez, port: 8080}}`)
 		require.Eventually(t, func() bool {
 			_, body := get("http://" + metricsAddr + "/metrics")
 			for _, line := range strings.Split(body, "\n") {
@@ -877,6 +914,9 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		}
 		for _, a := range []authorizationv1.ResourceAttributes{
 			{Verb: "list", Resource: "pods"},
+			{Verb: "get", Resource: "services", Namespace: tenant.Name, Name: "web"},
+			{Verb: "list", Resource: "services"},
+			{Verb: "watch", Resource: "services"},
 			{Verb: "create", Group: "policy", Resource: "poddisruptionbudgets", Namespace: tenant.Name},
 			{Verb: "update", Group: "coordination.k8s.io", Resource: "leases", Namespace: ns, Name: server.LeaderElectionID},
 		} {
@@ -888,6 +928,10 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 			{Verb: "get", Resource: "configmaps", Namespace: ns, Name: fullname + "-policy"},
 			{Verb: "watch", Resource: "pods"},
 			{Verb: "create", Resource: "pods", Namespace: tenant.Name},
+			{Verb: "create", Resource: "services", Namespace: tenant.Name},
+			{Verb: "update", Resource: "services", Namespace: tenant.Name, Name: "web"},
+			{Verb: "list", Resource: "endpoints"},
+			{Verb: "list", Group: "discovery.k8s.io", Resource: "endpointslices"},
 			{Verb: "update", Group: "apps", Resource: "deployments", Namespace: tenant.Name},
 			{Verb: "patch", Group: "policy", Resource: "poddisruptionbudgets", Namespace: tenant.Name},
 			{Verb: "delete", Resource: "namespaces", Name: tenant.Name},
@@ -907,6 +951,52 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		}
 	}
 	assert.Empty(t, forbidden, "requests of Ballast's that RBAC forbade")
+}
+
+// reviewAt sends the CREATE of obj to the webhook at url as the API server
+// would, trusting the CA of tlsSecret (the chart's generated certificate,
+// issued to the webhook's Service), and returns the answer.
+func reviewAt(t *testing.T, url string, tlsSecret corev1.Secret, obj client.Object) *admissionv1.AdmissionResponse {
+	t.Helper()
+	block, _ := pem.Decode(tlsSecret.Data["tls.crt"])
+	require.NotNil(t, block, "the certificate of the TLS Secret")
+	cert, err := x509.ParseCertificate(block.Bytes)
+	require.NoError(t, err)
+	require.NotEmpty(t, cert.DNSNames, "the certificate names the webhook's Service")
+	roots := x509.NewCertPool()
+	require.True(t, roots.AppendCertsFromPEM(tlsSecret.Data["ca.crt"]))
+
+	gvk := obj.GetObjectKind().GroupVersionKind()
+	raw, err := json.Marshal(obj)
+	require.NoError(t, err)
+	body, err := json.Marshal(admissionv1.AdmissionReview{
+		TypeMeta: metav1.TypeMeta{APIVersion: "admission.k8s.io/v1", Kind: "AdmissionReview"},
+		Request: &admissionv1.AdmissionRequest{
+			UID:       "chart-rbac-review",
+			Kind:      metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind},
+			Resource:  metav1.GroupVersionResource{Group: gvk.Group, Version: gvk.Version, Resource: strings.ToLower(gvk.Kind) + "s"},
+			Name:      obj.GetName(),
+			Namespace: obj.GetNamespace(),
+			Operation: admissionv1.Create,
+			UserInfo:  authenticationv1.UserInfo{Username: "dev", Groups: []string{"system:authenticated"}},
+			Object:    runtime.RawExtension{Raw: raw},
+		},
+	})
+	require.NoError(t, err)
+	httpClient := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: cert.DNSNames[0], MinVersion: tls.VersionTLS12},
+	}}
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, url, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := httpClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var out admissionv1.AdmissionReview
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	require.NotNil(t, out.Response)
+	return out.Response
 }
 
 // reviewRecorder is an HTTPS admission webhook that allows everything and

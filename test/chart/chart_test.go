@@ -508,6 +508,9 @@ func TestChartRBAC(t *testing.T) {
 	read := []string{"get", "list", "watch"}
 	cluster := []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: read},
+		// Which pod ports a Service routes traffic to, and so where a
+		// readiness probe belongs (docs/pod-defaults.md).
+		{APIGroups: []string{""}, Resources: []string{"services"}, Verbs: read},
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets"}, Verbs: read},
 		{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}, Verbs: read},
 		{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: []string{"get", "list", "watch", "create", "update", "delete"}},

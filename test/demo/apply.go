@@ -11,7 +11,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -23,6 +25,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/verdict"
 	"github.com/ballast-dev/ballast/internal/testutil/warnings"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 const (
@@ -56,8 +59,8 @@ type outcome struct {
 	err error
 	// warnings are what the client received.
 	warnings []string
-	// pods are the pods of a created Deployment, once its ReplicaSet
-	// controller has created them.
+	// pods are the pods of a created workload, once its controller has
+	// created them.
 	pods []corev1.Pod
 	// pdbs are the PodDisruptionBudgets Ballast created for it.
 	pdbs []string
@@ -90,8 +93,9 @@ func newDeployer(cp *controlplane.ControlPlane, s *samples) (*deployer, error) {
 
 // apply applies the platform team's objects, waits until Ballast answers
 // in every new namespace in the mode the policy gives it, then applies the
-// developer's objects. A request that the API server refuses is an
-// outcome, not an error; see unexpected.
+// developer's objects, waiting after each Service until Ballast has seen
+// it. A request that the API server refuses is an outcome, not an error;
+// see unexpected.
 func (d *deployer) apply(ctx context.Context) error {
 	for _, m := range d.samples.manifests {
 		if isPlatform(m.obj) {
@@ -107,8 +111,14 @@ func (d *deployer) apply(ctx context.Context) error {
 		}
 	}
 	for _, m := range d.samples.manifests {
-		if !isPlatform(m.obj) {
-			d.create(ctx, d.dev, fmt.Sprintf("developer %q", developer), m)
+		if isPlatform(m.obj) {
+			continue
+		}
+		o := d.create(ctx, d.dev, fmt.Sprintf("developer %q", developer), m)
+		if svc, ok := m.obj.(*corev1.Service); ok && o.err == nil {
+			if err := d.waitForService(ctx, svc); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -163,27 +173,109 @@ func (d *deployer) waitForMode(ctx context.Context, ns *corev1.Namespace) error 
 	}
 }
 
-// waitForPods waits until the ReplicaSet controller has created the pods of
-// every Deployment created, and Ballast the PodDisruptionBudgets it
-// announced, and returns the number of pods.
+// probeContainer names the container of the Deployments the demo asks
+// Ballast about in dry runs.
+const probeContainer = "probe"
+
+// probeDeployment returns a Deployment the demo only ever creates in dry
+// runs, to read Ballast's answer: one replica of pods labelled labels,
+// whose container has ports, no probes and no resources.
+func probeDeployment(ns string, labels map[string]string, ports []corev1.ContainerPort) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ballast-demo-probe"},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{
+					Name: probeContainer, Image: "registry.example.com/probe:1.0.0", Ports: ports,
+				}}},
+			},
+		},
+	}
+}
+
+// waitForService waits until Ballast has seen svc, which the developer has
+// just created. Ballast reads Services from its informer cache, which
+// learns of a new one a moment after the API server has stored it, and
+// judges a workload applied before that as if no Service routed to its
+// pods: it would inject no readiness probe. So the demo asks Ballast, in
+// dry runs, about a Deployment whose pods svc selects, with the ports svc
+// targets, until its answer no longer says that no Service routes to them.
+// Where Ballast says nothing of the kind (a namespace that is off, or
+// where readiness-probe is exempted) there is nothing to wait for.
+func (d *deployer) waitForService(ctx context.Context, svc *corev1.Service) error {
+	if len(svc.Spec.Selector) == 0 || svc.Spec.Type == corev1.ServiceTypeExternalName {
+		return nil // it routes nothing
+	}
+	probe := probeDeployment(svc.Namespace, svc.Spec.Selector, targetPorts(svc))
+	// It breaks no deny rule, so that enforce admits it with warnings too.
+	probe.Spec.Replicas = ptr.To[int32](2)
+	probe.Spec.Template.Spec.Containers[0].Resources = corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("128Mi")},
+		Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")},
+	}
+	notRouted := "no Service routes to container " + probeContainer
+	var last []string
+	err := poll(ctx, waitTimeout, func() (bool, error) {
+		wctx, got := warnings.Collect(ctx)
+		switch err := d.admin.Create(wctx, probe.DeepCopy(), client.DryRunAll); {
+		case verdict.IsDenial(err):
+			return true, nil // a policy that denies even this says nothing more
+		case err != nil:
+			return false, fmt.Errorf("creating a probe Deployment for %s in dry-run: %w", describe(svc), err)
+		}
+		last = got.List()
+		return !slices.ContainsFunc(last, func(w string) bool { return strings.Contains(w, notRouted) }), nil
+	})
+	if err != nil {
+		return fmt.Errorf("waiting for Ballast to see %s (last warnings: %q): %w", describe(svc), last, err)
+	}
+	return nil
+}
+
+// targetPorts returns container ports that the ports of svc target: the
+// port named by a targetPort name (numbered from namedPortBase), the
+// targetPort number, or the Service port's own number.
+func targetPorts(svc *corev1.Service) []corev1.ContainerPort {
+	const namedPortBase = 20000
+	var out []corev1.ContainerPort
+	for i, sp := range svc.Spec.Ports {
+		p := corev1.ContainerPort{ContainerPort: sp.Port, Protocol: sp.Protocol}
+		switch t := sp.TargetPort; {
+		case t.Type == intstr.String:
+			p.Name, p.ContainerPort = t.StrVal, namedPortBase+int32(i)
+		case t.IntVal != 0:
+			p.ContainerPort = t.IntVal
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// waitForPods waits until their controllers have created the pods of
+// every workload created, and Ballast the PodDisruptionBudgets it
+// announced, and returns the number of pods. DaemonSets have none here:
+// the control plane has no nodes.
 func (d *deployer) waitForPods(ctx context.Context) (int, error) {
 	total := 0
 	for _, o := range d.outcomes {
-		dep, ok := o.obj.(*appsv1.Deployment)
-		if !ok || o.err != nil {
+		w, ok := workload.Of(o.obj)
+		if !ok || o.err != nil || w.Kind == workload.KindDaemonSet {
 			continue
 		}
-		want := int(ptr.Deref(dep.Spec.Replicas, 1))
+		want := int(ptr.Deref(w.Replicas, 1))
 		err := poll(ctx, waitTimeout, func() (bool, error) {
 			var pods corev1.PodList
-			if err := d.admin.List(ctx, &pods, client.InNamespace(dep.Namespace), client.MatchingLabels(dep.Spec.Selector.MatchLabels)); err != nil {
-				return false, fmt.Errorf("listing the pods of %s: %w", describe(dep), err)
+			if err := d.admin.List(ctx, &pods, client.InNamespace(w.Namespace), client.MatchingLabels(w.PodLabels())); err != nil {
+				return false, fmt.Errorf("listing the pods of %s: %w", describe(o.obj), err)
 			}
 			o.pods = pods.Items
 			return len(o.pods) == want, nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("waiting for the pods of %s (%d): %w", describe(dep), want, err)
+			return total, fmt.Errorf("waiting for the pods of %s (%d): %w", describe(o.obj), want, err)
 		}
 		slices.SortFunc(o.pods, func(a, b corev1.Pod) int { return strings.Compare(a.Name, b.Name) })
 		total += len(o.pods)
@@ -195,12 +287,12 @@ func (d *deployer) waitForPods(ctx context.Context) (int, error) {
 		// it did not come.
 		_ = poll(ctx, pdbWaitTimeout, func() (bool, error) {
 			var pdbs policyv1.PodDisruptionBudgetList
-			if err := d.admin.List(ctx, &pdbs, client.InNamespace(dep.Namespace), client.MatchingLabels{pdb.ManagedByLabel: pdb.ManagedByValue}); err != nil {
+			if err := d.admin.List(ctx, &pdbs, client.InNamespace(w.Namespace), client.MatchingLabels{pdb.ManagedByLabel: pdb.ManagedByValue}); err != nil {
 				return false, err
 			}
 			o.pdbs = o.pdbs[:0]
 			for _, p := range pdbs.Items {
-				if controlledBy(&p, "Deployment", dep.Name) {
+				if controlledBy(&p, w.Kind, w.Name) {
 					o.pdbs = append(o.pdbs, p.Name)
 				}
 			}

@@ -164,7 +164,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	}
 	step.donef("%d objects", len(s.manifests))
 
-	step = p.step("Waiting for the pods (ReplicaSet controller) and the PodDisruptionBudgets Ballast announced")
+	step = p.step("Waiting for the pods (ReplicaSet and StatefulSet controllers) and the PodDisruptionBudgets Ballast announced")
 	pods, err := d.waitForPods(ctx)
 	if err != nil {
 		return fail(err)

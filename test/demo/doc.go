@@ -9,12 +9,14 @@
 // `ballast serve` binary with a serving certificate from a throwaway CA
 // (internal/testutil/servingcert), installs the webhook configurations
 // pointed at it, and applies the samples: the platform team's Namespaces
-// and RBAC as an admin, the workloads as a developer with edit rights,
-// whose warnings it collects per request (internal/testutil/warnings). It
-// then prints, namespace by namespace, the mode Ballast resolved, the
-// denials with their messages, the warnings the developer read, and the
-// preStop hooks, probes and grace periods of the pods the ReplicaSet
-// controller created, with what Ballast injected. It stops everything and
+// and RBAC as an admin, the workloads and their Services as a developer
+// with edit rights, whose warnings it collects per request
+// (internal/testutil/warnings); after each Service it waits until Ballast
+// has seen it. It then prints, namespace by namespace, the mode Ballast
+// resolved, where each Service sends traffic, the denials with their
+// messages, the warnings the developer read, and the preStop hooks,
+// probes and grace periods of the pods the ReplicaSet and StatefulSet
+// controllers created, with what Ballast injected. It stops everything and
 // removes its files when it is done, fails or is interrupted (Ctrl-C).
 //
 // It needs the control-plane binaries (`make k8s-bins`), helm

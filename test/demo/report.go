@@ -8,12 +8,15 @@ import (
 	"text/tabwriter"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/verdict"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // printer writes the demo's output for people.
@@ -91,8 +94,9 @@ func (p *printer) report(d *deployer) {
 	p.linef("\ndocs/demo.md explains how to read this.")
 }
 
-// summary writes one line per sample workload: its namespace's mode,
-// Ballast's answer, the warnings and what its pods received.
+// summary writes one line per sample object Ballast judges: its
+// namespace's mode, Ballast's answer, the warnings and what its pods
+// received. Services, which Ballast reads and does not judge, have none.
 func (p *printer) summary(d *deployer) {
 	p.section("In short")
 	tw := tabwriter.NewWriter(p.w, 0, 0, 2, ' ', 0)
@@ -100,7 +104,7 @@ func (p *printer) summary(d *deployer) {
 	for _, ns := range d.namespaces() {
 		mode := d.settings(ns).Mode
 		for _, o := range d.outcomes {
-			if o.obj.GetNamespace() != ns.Name || isPlatform(o.obj) {
+			if o.obj.GetNamespace() != ns.Name || isPlatform(o.obj) || isService(o.obj) {
 				continue
 			}
 			answer := "admitted"
@@ -136,6 +140,15 @@ func podSummary(o *outcome) string {
 // outcome writes what happened to one sample object.
 func (p *printer) outcome(o *outcome, mode policy.Mode) {
 	story := o.obj.GetAnnotations()[storyAnnotation]
+	if svc, ok := o.obj.(*corev1.Service); ok && o.err == nil {
+		// Ballast is not asked about Services: it reads them.
+		p.linef("\nService %s: created; Ballast reads it to know which pod ports receive traffic", svc.Name)
+		if story != "" {
+			p.linef("  (%s)", story)
+		}
+		p.linef("  %s", describeService(svc))
+		return
+	}
 	result := "ADMITTED"
 	if o.err != nil {
 		result = "DENIED"
@@ -164,18 +177,20 @@ func (p *printer) outcome(o *outcome, mode policy.Mode) {
 	} else if o.err == nil && slices.ContainsFunc(o.warnings, func(w string) bool { return strings.Contains(w, "Ballast creates PodDisruptionBudget") }) {
 		p.linef("  The announced PodDisruptionBudget was not there within %s.", pdbWaitTimeout)
 	}
-	if dep, ok := o.obj.(*appsv1.Deployment); ok && o.err == nil {
-		p.pods(dep, o.pods, mode)
+	if o.err == nil {
+		p.pods(o.obj, o.pods, mode)
 	}
 }
 
-// pods writes the pods of a Deployment: the first in full, the others by
+// pods writes the pods of a workload: the first in full, the others by
 // name and annotation.
-func (p *printer) pods(dep *appsv1.Deployment, pods []corev1.Pod, mode policy.Mode) {
-	if len(pods) == 0 {
+func (p *printer) pods(obj client.Object, pods []corev1.Pod, mode policy.Mode) {
+	k, ok := workload.KindOf(obj)
+	tmpl, hasTemplate := workload.TemplateOf(obj)
+	if len(pods) == 0 || !ok || !hasTemplate {
 		return
 	}
-	p.linef("  Its pods, as the ReplicaSet controller created them:")
+	p.linef("  Its pods, as the %s controller created them:", k.PodOwner)
 	for i := range pods {
 		pod := &pods[i]
 		injected, ok := pod.Annotations[policy.InjectedAnnotation]
@@ -193,7 +208,7 @@ func (p *printer) pods(dep *appsv1.Deployment, pods []corev1.Pod, mode policy.Mo
 			continue
 		}
 		items := strings.Split(injected, ",")
-		p.linef("      %s", describeGrace(dep, pod, slices.Contains(items, "termination-grace")))
+		p.linef("      %s", describeGrace(tmpl.Spec.TerminationGracePeriodSeconds, pod, slices.Contains(items, "termination-grace")))
 		for _, c := range pod.Spec.Containers {
 			p.linef("      container %s: %s; %s", c.Name,
 				describePreStop(&c, slices.Contains(items, "prestop-sleep/"+c.Name)),
@@ -226,11 +241,11 @@ func modeMeaning(m policy.Mode) string {
 }
 
 // describeGrace describes a pod's termination grace period and where it
-// came from.
-func describeGrace(dep *appsv1.Deployment, pod *corev1.Pod, raised bool) string {
+// came from: its pod template's, templateGrace, or Ballast.
+func describeGrace(templateGrace *int64, pod *corev1.Pod, raised bool) string {
 	got := ptr.Deref(pod.Spec.TerminationGracePeriodSeconds, corev1.DefaultTerminationGracePeriodSeconds)
 	template := "unset, so the default 30s"
-	if g := dep.Spec.Template.Spec.TerminationGracePeriodSeconds; g != nil {
+	if g := templateGrace; g != nil {
 		template = fmt.Sprintf("%ds", *g)
 	}
 	if raised {
@@ -277,6 +292,34 @@ func describeReadiness(c *corev1.Container, injected bool) string {
 		what = "a readiness probe"
 	}
 	return what + source(injected)
+}
+
+// describeService says which pods a Service sends traffic to, on which of
+// their ports, and whether ready or not.
+func describeService(svc *corev1.Service) string {
+	var ports []string
+	for _, sp := range svc.Spec.Ports {
+		target := sp.TargetPort
+		if target.Type == intstr.Int && target.IntVal == 0 {
+			target = intstr.FromInt32(sp.Port)
+		}
+		ports = append(ports, fmt.Sprintf("%d -> %s", sp.Port, target.String()))
+	}
+	noun := "port"
+	if len(ports) > 1 {
+		noun = "ports"
+	}
+	s := fmt.Sprintf("It sends the pods %s their traffic: %s %s", labels.SelectorFromSet(svc.Spec.Selector), noun, strings.Join(ports, ", "))
+	if svc.Spec.PublishNotReadyAddresses {
+		s += ", ready or not (publishNotReadyAddresses: peer discovery)"
+	}
+	return s + "."
+}
+
+// isService reports whether obj is a Service.
+func isService(obj client.Object) bool {
+	_, ok := obj.(*corev1.Service)
+	return ok
 }
 
 // source says who wrote a setting.

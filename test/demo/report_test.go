@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
@@ -51,13 +50,49 @@ func TestDescribeContainer(t *testing.T) {
 }
 
 func TestDescribeGrace(t *testing.T) {
-	dep := &appsv1.Deployment{}
 	pod := &corev1.Pod{Spec: corev1.PodSpec{TerminationGracePeriodSeconds: ptr.To[int64](45)}}
 	assert.Equal(t, "terminationGracePeriodSeconds: 45 (raised by Ballast to cover the preStop sleep and the shutdown; the template: unset, so the default 30s)",
-		describeGrace(dep, pod, true))
-	dep.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](60)
+		describeGrace(nil, pod, true))
 	pod.Spec.TerminationGracePeriodSeconds = ptr.To[int64](60)
-	assert.Equal(t, "terminationGracePeriodSeconds: 60 (the template: 60s)", describeGrace(dep, pod, false))
+	assert.Equal(t, "terminationGracePeriodSeconds: 60 (the template: 60s)", describeGrace(ptr.To[int64](60), pod, false))
+}
+
+func TestDescribeService(t *testing.T) {
+	tests := map[string]struct {
+		spec corev1.ServiceSpec
+		want string
+	}{
+		"a port by name": {
+			spec: corev1.ServiceSpec{
+				Selector: map[string]string{"app": "checkout"},
+				Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromString("http")}},
+			},
+			want: "It sends the pods app=checkout their traffic: port 80 -> http.",
+		},
+		"by number, and the Service port's own": {
+			spec: corev1.ServiceSpec{
+				Selector: map[string]string{"app": "cart"},
+				Ports:    []corev1.ServicePort{{Port: 80, TargetPort: intstr.FromInt32(8080)}, {Port: 9090}},
+			},
+			want: "It sends the pods app=cart their traffic: ports 80 -> 8080, 9090 -> 9090.",
+		},
+		"peer discovery": {
+			spec: corev1.ServiceSpec{
+				Selector:                 map[string]string{"app": "etcd"},
+				PublishNotReadyAddresses: true,
+				Ports: []corev1.ServicePort{
+					{Port: 2379, TargetPort: intstr.FromString("client")},
+					{Port: 2380, TargetPort: intstr.FromString("peer")},
+				},
+			},
+			want: "It sends the pods app=etcd their traffic: ports 2379 -> client, 2380 -> peer, ready or not (publishNotReadyAddresses: peer discovery).",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tc.want, describeService(&corev1.Service{Spec: tc.spec}))
+		})
+	}
 }
 
 func TestPodSummary(t *testing.T) {

@@ -9,8 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/ballast-dev/ballast/internal/podspec"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // samplesDir is the directory `make demo` applies.
@@ -49,6 +52,50 @@ func TestDemoSamples(t *testing.T) {
 		}
 		assert.NotEmpty(t, m.obj.GetAnnotations()[storyAnnotation], "%s (%s) tells its story", describe(m.obj), m.file)
 	}
+}
+
+// TestDemoSamplesHaveServices checks that every sample workload whose pods
+// serve traffic has the Service it would have in a cluster: Ballast
+// injects readiness probes only where a Service routes traffic, and the
+// demo shows them.
+func TestDemoSamplesHaveServices(t *testing.T) {
+	s, err := loadSamples(samplesDir)
+	require.NoError(t, err)
+	var services []*corev1.Service
+	for _, m := range s.manifests {
+		if svc, ok := m.obj.(*corev1.Service); ok {
+			services = append(services, svc)
+		}
+	}
+	require.NotEmpty(t, services)
+	for _, m := range s.manifests {
+		if _, ok := workload.Of(m.obj); !ok {
+			continue
+		}
+		tmpl, ok := workload.TemplateOf(m.obj)
+		require.True(t, ok, "%s has a pod template", describe(m.obj))
+		for i := range tmpl.Spec.Containers {
+			c := &tmpl.Spec.Containers[i]
+			if !podspec.ServesTraffic(c) {
+				continue
+			}
+			route := workload.RouteTo(c, m.obj.GetNamespace(), tmpl.Meta.Labels, services)
+			assert.True(t, route.Ready || route.PeerOnly, "%s (%s): no Service routes to container %s", describe(m.obj), m.file, c.Name)
+		}
+	}
+}
+
+func TestTargetPorts(t *testing.T) {
+	svc := &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{
+		{Port: 80, TargetPort: intstr.FromString("http")},
+		{Port: 81, TargetPort: intstr.FromInt32(8081)},
+		{Port: 53, Protocol: corev1.ProtocolUDP},
+	}}}
+	assert.Equal(t, []corev1.ContainerPort{
+		{Name: "http", ContainerPort: 20000},
+		{ContainerPort: 8081},
+		{ContainerPort: 53, Protocol: corev1.ProtocolUDP},
+	}, targetPorts(svc))
 }
 
 func TestLoadSamplesErrors(t *testing.T) {

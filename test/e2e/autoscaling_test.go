@@ -33,7 +33,7 @@ func testDisruptionRules(t *testing.T, e *env) {
 		}
 		err := e.tenant.Create(t.Context(), hpa)
 		require.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
-		assert.Contains(t, err.Error(), e.expectedDecision(hpa, labels).DenyMessage)
+		assert.Contains(t, err.Error(), e.expectedDecision(t, hpa, labels).DenyMessage)
 		assert.Contains(t, err.Error(), "\n- hpa-min-replicas: ")
 
 		hpa.Spec.MinReplicas = ptr.To[int32](2)
@@ -50,7 +50,7 @@ func testDisruptionRules(t *testing.T, e *env) {
 		}
 		err := e.tenant.Create(t.Context(), pdb)
 		require.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
-		assert.Contains(t, err.Error(), e.expectedDecision(pdb, labels).DenyMessage)
+		assert.Contains(t, err.Error(), e.expectedDecision(t, pdb, labels).DenyMessage)
 		assert.Contains(t, err.Error(), "\n- pdb-allows-disruption: ")
 
 		pdb.Spec.MaxUnavailable = ptr.To(intstr.FromInt32(1))

@@ -88,8 +88,9 @@ func testScale(t *testing.T, e *env) {
 
 	bySpec := d.DeepCopy()
 	require.NoError(t, e.tenant.Get(t.Context(), client.ObjectKeyFromObject(d), bySpec))
+	patch := client.MergeFrom(bySpec.DeepCopy())
 	bySpec.Spec.Replicas = ptr.To[int32](1)
-	specErr := e.tenant.Update(t.Context(), bySpec)
+	specErr := e.tenant.Patch(t.Context(), bySpec, patch)
 	require.Error(t, specErr)
 	assert.Contains(t, specErr.Error(), "min-replicas: runs 1 replica, below the minimum of 2", "the same message as by spec")
 

@@ -8,7 +8,10 @@
 // Pods come from the real ReplicaSet and Job controllers, so the Pod
 // mutator sees exactly the requests a cluster sends it; workloads are
 // applied by a tenant user with edit rights in its namespaces, who reads
-// the answers as kubectl would show them (denials and warnings).
+// the answers as kubectl would show them (denials and warnings). A
+// workload whose pods should get the readiness probe gets the Service it
+// would have in a cluster, and each scenario waits until Ballast's cache
+// has seen it: Ballast probes only the ports a Service routes traffic to.
 //
 // One control plane and one Ballast serve the whole test binary; each
 // scenario works in namespaces of its own, and the scenarios that do not

@@ -31,6 +31,8 @@ func testServerDryRun(t *testing.T, e *env) {
 	})
 
 	t.Run("an admitted Deployment gets the same warnings and is not created", func(t *testing.T) {
+		cart := compliantDeployment(ns, "cart")
+		e.expose(t, cart, serviceFor(cart))
 		dryCtx, dryWarnings := warnings.Collect(t.Context())
 		require.NoError(t, e.tenant.Create(dryCtx, compliantDeployment(ns, "cart"), client.DryRunAll))
 		err := e.admin.Get(t.Context(), client.ObjectKey{Namespace: ns, Name: "cart"}, &appsv1.Deployment{})
@@ -44,6 +46,7 @@ func testServerDryRun(t *testing.T, e *env) {
 
 	t.Run("a Pod is mutated in the answer and not created", func(t *testing.T) {
 		d := compliantDeployment(ns, "api")
+		e.expose(t, d, serviceFor(d))
 		require.NoError(t, e.tenant.Create(t.Context(), d))
 		owners := e.podsOf(t, d)[0].OwnerReferences
 

@@ -22,6 +22,7 @@ func TestE2E(t *testing.T) {
 			{"expired exemption: no longer exempts", testExpired},
 			{"an existing preStop hook is kept", testOwnPreStopKept},
 			{"a mutated pod sent again comes back unchanged", testSecondPass},
+			{"readiness probes go where a Service routes: on the port it targets, nowhere without one", testRoutes},
 			{"the pods of a Job get no defaults", testJobPods},
 			{"namespace labels: only namespace admins may change ballast.dev/ keys", testNamespaceGuard},
 			{"namespace subresources: status and finalize cannot change ballast.dev/ keys either", testNamespaceSubresources},

@@ -21,7 +21,7 @@ func testEnforce(t *testing.T, e *env) {
 
 	t.Run("a Deployment with 1 replica and no probes is denied, naming every rule and its fix", func(t *testing.T) {
 		bad := badDeployment(ns, "checkout")
-		want := e.expectedDecision(bad, labels)
+		want := e.expectedDecision(t, bad, labels)
 		require.False(t, want.Allowed, "the engine denies it")
 
 		err := e.tenant.Create(t.Context(), bad)
@@ -35,9 +35,10 @@ func testEnforce(t *testing.T, e *env) {
 
 	t.Run("a compliant Deployment is admitted and its pods get the defaults", func(t *testing.T) {
 		d := compliantDeployment(ns, "cart")
+		e.expose(t, d, serviceFor(d))
 		ctx, got := warnings.Collect(t.Context())
 		require.NoError(t, e.tenant.Create(ctx, d))
-		assert.Equal(t, e.expectedDecision(d, labels).Warnings, got.List(), "the warnings are the engine's")
+		assert.Equal(t, e.expectedDecision(t, d, labels).Warnings, got.List(), "the warnings are the engine's")
 
 		for _, pod := range e.podsOf(t, d) {
 			assertDefaulted(t, &pod)
@@ -52,12 +53,13 @@ func testWarn(t *testing.T, e *env) {
 	labels := modeLabel(policy.ModeWarn)
 	ns := e.namespace(t, "warn", labels, policy.ModeWarn)
 	d := badDeployment(ns, "checkout")
+	e.expose(t, d, serviceFor(d))
 
 	ctx, got := warnings.Collect(t.Context())
 	require.NoError(t, e.tenant.Create(ctx, d))
 
 	ws := got.List()
-	assert.Equal(t, e.expectedDecision(d, labels).Warnings, ws, "the warnings are the engine's")
+	assert.Equal(t, e.expectedDecision(t, d, labels).Warnings, ws, "the warnings are the engine's")
 	for _, prefix := range []string{"min-replicas: ", "resource-requests: ", "prestop-hook: pods get ", "readiness-probe: pods get "} {
 		assert.True(t, hasPrefix(ws, prefix), "a warning starts with %q: %q", prefix, ws)
 	}
@@ -77,14 +79,16 @@ func testDryRun(t *testing.T, e *env) {
 	labels := modeLabel(policy.ModeDryRun)
 	ns := e.namespace(t, "dryrun", labels, policy.ModeDryRun)
 	d := badDeployment(ns, "checkout")
+	e.expose(t, d, serviceFor(d))
 
 	ctx, got := warnings.Collect(t.Context())
 	require.NoError(t, e.tenant.Create(ctx, d))
 
 	ws := got.List()
-	assert.Equal(t, e.expectedDecision(d, labels).Warnings, ws, "the warnings are the engine's")
+	assert.Equal(t, e.expectedDecision(t, d, labels).Warnings, ws, "the warnings are the engine's")
 	assert.True(t, hasPrefix(ws, "min-replicas (would deny): "), "would deny: %q", ws)
 	assert.True(t, hasPrefix(ws, "prestop-hook: would set "), "would set: %q", ws)
+	assert.True(t, hasPrefix(ws, "readiness-probe: would set "), "would set: %q", ws)
 
 	for _, pod := range e.podsOf(t, d) {
 		assertUntouched(t, &pod)
@@ -111,6 +115,7 @@ func testExempt(t *testing.T, e *env) {
 func testExpired(t *testing.T, e *env) {
 	ns := e.namespace(t, "expired", nil, policy.ModeWarn)
 	d := badDeployment(ns, "checkout")
+	e.expose(t, d, serviceFor(d))
 
 	ctx, got := warnings.Collect(t.Context())
 	require.NoError(t, e.tenant.Create(ctx, d))
@@ -122,11 +127,14 @@ func testExpired(t *testing.T, e *env) {
 	}
 }
 
-// assertLeftAlone checks that a Deployment in ns is admitted without a
-// word and that its pods get nothing.
+// assertLeftAlone checks that a Deployment in ns, behind its Service, is
+// admitted without a word and that its pods get nothing.
 func assertLeftAlone(t *testing.T, e *env, ns string) {
 	t.Helper()
 	d := badDeployment(ns, "checkout")
+	// Ballast says nothing here, so nothing tells when it has seen the
+	// Service; it would change nothing anyway.
+	require.NoError(t, e.tenant.Create(t.Context(), serviceFor(d)))
 	ctx, got := warnings.Collect(t.Context())
 	require.NoError(t, e.tenant.Create(ctx, d))
 	assert.Empty(t, got.List(), "warnings")

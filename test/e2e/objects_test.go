@@ -18,10 +18,13 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/engine"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/testutil/warnings"
+	"github.com/ballast-dev/ballast/internal/workload"
 )
 
 // servingPort is the port of the scenarios' web container: a serving port,
-// so the container gets the pod defaults.
+// so the container gets the pod defaults, and the one its Service targets,
+// so it gets the readiness probe there.
 const servingPort = 8080
 
 // webContainer is a container that serves traffic on servingPort and has
@@ -55,6 +58,38 @@ func compliantDeployment(ns, name string) *appsv1.Deployment {
 	return deployment(ns, name, 2, c)
 }
 
+// serviceFor returns the Service a team writes beside Deployment d: it
+// selects d's pods and sends its traffic to their port named http.
+func serviceFor(d *appsv1.Deployment) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: d.Namespace, Name: d.Name},
+		Spec: corev1.ServiceSpec{
+			Selector: d.Spec.Template.Labels,
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
+		},
+	}
+}
+
+// expose creates svc, the Service of Deployment d, as the tenant, and
+// waits until Ballast has seen it: until Ballast answers the server-side
+// dry run of d's creation with a readiness probe for its pods. Ballast
+// reads Services from its informer cache, which learns of a new one a
+// moment after the API server has stored it. d must be admitted in a mode
+// that applies or announces the pod defaults: warn, dryrun, or enforce
+// when d breaks no deny rule.
+func (e *env) expose(t *testing.T, d *appsv1.Deployment, svc *corev1.Service) {
+	t.Helper()
+	require.NoError(t, e.tenant.Create(t.Context(), svc))
+	var ws []string
+	var err error
+	require.Eventually(t, func() bool {
+		ctx, got := warnings.Collect(t.Context())
+		err = e.tenant.Create(ctx, d.DeepCopy(), client.DryRunAll)
+		ws = got.List()
+		return err == nil && (hasPrefix(ws, "readiness-probe: pods get ") || hasPrefix(ws, "readiness-probe: would set "))
+	}, waitTimeout, pollInterval, "Ballast never routes Deployment %s/%s through Service %s (last: %v, %q)", d.Namespace, d.Name, svc.Name, err, ws)
+}
+
 // deployment returns a Deployment of replicas pods labelled app=name, with
 // the containers.
 func deployment(ns, name string, replicas int32, containers ...corev1.Container) *appsv1.Deployment {
@@ -73,11 +108,19 @@ func deployment(ns, name string, replicas int32, containers ...corev1.Container)
 }
 
 // expectedDecision returns the decision of Ballast's engine on obj in its
-// namespace, labelled nsLabels, under basePolicy: what the webhook must
-// answer, since both call the same pipeline.
-func (e *env) expectedDecision(obj client.Object, nsLabels map[string]string) engine.Decision {
+// namespace, labelled nsLabels, among the Services of the namespace, under
+// basePolicy: what the webhook must answer, since both call the same
+// pipeline.
+func (e *env) expectedDecision(t *testing.T, obj client.Object, nsLabels map[string]string) engine.Decision {
+	t.Helper()
+	var services corev1.ServiceList
+	require.NoError(t, e.admin.List(t.Context(), &services, client.InNamespace(obj.GetNamespace())))
+	var related workload.Related
+	for i := range services.Items {
+		related.Add(&services.Items[i])
+	}
 	s := policy.Resolve(&e.policy.Spec, policy.Namespace{Name: obj.GetNamespace(), Labels: nsLabels}, time.Now())
-	return engine.Default().Evaluate(engine.Input{Object: obj, Settings: &s}).Decision()
+	return engine.Default().Evaluate(engine.Input{Object: obj, Settings: &s, Related: related}).Decision()
 }
 
 // podsOf waits until the ReplicaSet controller has created the pods of d
@@ -106,8 +149,9 @@ func injected(pod *corev1.Pod) []string {
 }
 
 // assertDefaulted checks that pod's web container got the pod defaults:
-// the preStop sleep, the readiness probe on the serving port, the raised
-// grace period, and the annotation that records them.
+// the preStop sleep, the readiness probe on the serving port (which its
+// Service targets), the raised grace period, and the annotation that
+// records them.
 func assertDefaulted(t *testing.T, pod *corev1.Pod) {
 	t.Helper()
 	assert.Equal(t, []string{"prestop-sleep/web", "readiness-probe/web", "termination-grace"}, injected(pod),

@@ -22,6 +22,7 @@ func testOwnPreStopKept(t *testing.T, e *env) {
 	own := &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"/app/drain", "--wait=20s"}}}
 	c.Lifecycle = &corev1.Lifecycle{PreStop: own}
 	d := deployment(ns, "drains", 1, c)
+	e.expose(t, d, serviceFor(d))
 	require.NoError(t, e.tenant.Create(t.Context(), d))
 
 	for _, pod := range e.podsOf(t, d) {
@@ -39,6 +40,7 @@ func testSecondPass(t *testing.T, e *env) {
 	ns := e.namespace(t, "repeat", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
 	d := compliantDeployment(ns, "cart")
 	d.Spec.Replicas = ptr.To[int32](2)
+	e.expose(t, d, serviceFor(d))
 	require.NoError(t, e.tenant.Create(t.Context(), d))
 	first := e.podsOf(t, d)[0]
 	assertDefaulted(t, &first)

@@ -4,16 +4,18 @@
 // It starts what `ballast serve` runs, in process (the real manager and
 // informer cache against a real kube-apiserver and etcd, the real webhook
 // server with TLS on loopback, the real handlers), seeds the cluster with
-// namespaces that each hold a Deployment, a PodDisruptionBudget and an
-// HorizontalPodAutoscaler (what the handlers read from the cache), and then
-// sends AdmissionReview POSTs to it over TLS, as the API server does:
+// namespaces that each hold a Deployment, a PodDisruptionBudget, an
+// HorizontalPodAutoscaler and two Services (what the handlers read from the
+// cache), and then sends AdmissionReview POSTs to it over TLS, as the API
+// server does:
 //
 //   - -kind=pod: Pod CREATE reviews on /mutate-pods, for a pod of a
-//     ReplicaSet in a warn namespace; each answer carries a JSON patch.
+//     ReplicaSet in a warn namespace, behind a Service; each answer carries
+//     a JSON patch that injects the readiness probe and the other defaults.
 //   - -kind=deployment: Deployment CREATE reviews on /validate-workloads,
 //     for a one-replica Deployment without probes or resources in a warn
-//     namespace; each answer carries the findings and mutations as
-//     warnings.
+//     namespace, behind a Service; each answer carries the findings and
+//     mutations, the readiness probe among them, as warnings.
 //
 // An answer that is not an HTTP 200 AdmissionReview with the request's UID
 // and the expected content counts as an error.
@@ -57,7 +59,7 @@ func main() {
 	flag.IntVar(&cfg.requests, "requests", 20000, "reviews to measure, after the warm-up")
 	flag.DurationVar(&cfg.duration, "duration", time.Minute, "stop measuring after this long even if -requests are not all sent")
 	flag.IntVar(&cfg.warmup, "warmup", 500, "reviews sent first and left out of the figures (connections, caches)")
-	flag.IntVar(&cfg.namespaces, "namespaces", 50, "namespaces to seed, each with a Deployment, a PDB and an HPA; the reviews go round them")
+	flag.IntVar(&cfg.namespaces, "namespaces", 50, "namespaces to seed, each with a Deployment, a PDB, an HPA and two Services; the reviews go round them")
 	flag.Parse()
 
 	if err := cfg.validate(); err != nil {

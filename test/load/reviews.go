@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	admissionv1 "k8s.io/api/admission/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,6 +25,15 @@ import (
 const (
 	kindPod        = "pod"
 	kindDeployment = "deployment"
+)
+
+// What every answer must hold to show that the readiness probe is
+// injected where the seeded Services route: the patch operation that adds
+// it to a Pod's serving container, the warning that announces it for a
+// Deployment's pods.
+const (
+	readinessPatch   = `"/spec/containers/0/readinessProbe"`
+	readinessWarning = "readiness-probe: pods get readinessProbe "
 )
 
 // review is one AdmissionReview to send, ready to go.
@@ -63,8 +75,9 @@ func newReviews(kind string, namespaces int) ([]review, error) {
 // podReview is the review the API server sends when the ReplicaSet
 // controller creates a pod of a Deployment: the pod as the API server has
 // defaulted it, a serving container and a metrics sidecar, the
-// service-account token volume. In a warn namespace Ballast answers with a
-// patch.
+// service-account token volume. In a warn namespace, where the seeded
+// Service web routes to the pod's port http, Ballast answers with a patch
+// that injects the readiness probe among the other defaults.
 func podReview(ns string, uid types.UID) (review, error) {
 	pod := &corev1.Pod{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Pod"},
@@ -118,8 +131,8 @@ func podReview(ns string, uid types.UID) (review, error) {
 	r, err := newReview(webhook.MutatePodsPath, uid, ns, pod, metav1.GroupVersionKind{Version: "v1", Kind: "Pod"},
 		metav1.GroupVersionResource{Version: "v1", Resource: "pods"}, "system:serviceaccount:kube-system:replicaset-controller")
 	r.check = func(resp *admissionv1.AdmissionResponse) error {
-		if !resp.Allowed || len(resp.Patch) == 0 {
-			return fmt.Errorf("want an allowed answer with a patch, got allowed=%t and a patch of %d bytes", resp.Allowed, len(resp.Patch))
+		if !resp.Allowed || !bytes.Contains(resp.Patch, []byte(readinessPatch)) {
+			return fmt.Errorf("want an allowed answer with a patch that adds %s, got allowed=%t and a patch of %d bytes", readinessPatch, resp.Allowed, len(resp.Patch))
 		}
 		return nil
 	}
@@ -128,8 +141,9 @@ func podReview(ns string, uid types.UID) (review, error) {
 
 // deploymentReview is the review of a tenant creating the Deployment every
 // tenant writes first: one replica, no probes, no resources. In a warn
-// namespace Ballast admits it with a warning per finding and per mutation
-// its pods will receive.
+// namespace, where the seeded Service checkout routes to its port http,
+// Ballast admits it with a warning per finding and per mutation its pods
+// will receive, the readiness probe among them.
 func deploymentReview(ns string, uid types.UID) (review, error) {
 	labels := map[string]string{"app": "checkout"}
 	d := &appsv1.Deployment{
@@ -151,8 +165,8 @@ func deploymentReview(ns string, uid types.UID) (review, error) {
 	r, err := newReview(webhook.ValidateWorkloadsPath, uid, ns, d, metav1.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"},
 		metav1.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "jane@example.com")
 	r.check = func(resp *admissionv1.AdmissionResponse) error {
-		if !resp.Allowed || len(resp.Warnings) == 0 {
-			return fmt.Errorf("want an allowed answer with warnings, got allowed=%t and %d warnings", resp.Allowed, len(resp.Warnings))
+		if !resp.Allowed || !slices.ContainsFunc(resp.Warnings, func(w string) bool { return strings.HasPrefix(w, readinessWarning) }) {
+			return fmt.Errorf("want an allowed answer with a warning %q..., got allowed=%t and warnings %q", readinessWarning, resp.Allowed, resp.Warnings)
 		}
 		return nil
 	}

@@ -183,13 +183,18 @@ func (t *target) stop() error {
 
 // seed creates the namespaces load-0 ... load-(n-1) in mode warn, each with
 // what Ballast's cache holds and its handlers read: a Deployment, a
-// PodDisruptionBudget and an HorizontalPodAutoscaler.
+// PodDisruptionBudget, an HorizontalPodAutoscaler, and the Services in
+// front of the pods of the reviews (app=web for Pods, app=checkout for
+// Deployments), so that their answers inject the readiness probe, which
+// Ballast does only on a port a Service routes traffic to.
 func seed(ctx context.Context, c client.Client, n int) error {
 	for i := range n {
 		ns := namespaceName(i)
 		labels := map[string]string{"app": "web"}
 		objs := []client.Object{
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{policy.ModeLabel: string(policy.ModeWarn)}}},
+			service(ns, "web"),
+			service(ns, "checkout"),
 			&appsv1.Deployment{
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
 				Spec: appsv1.DeploymentSpec{
@@ -224,6 +229,18 @@ func seed(ctx context.Context, c client.Client, n int) error {
 		}
 	}
 	return nil
+}
+
+// service returns the Service app, which sends the traffic of port 80 to
+// the port named http of the pods labelled app=app.
+func service(ns, app string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": app},
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromString("http")}},
+		},
+	}
 }
 
 // namespaceName is the name of the i-th seeded namespace.
