@@ -52,6 +52,7 @@ func newAuditCommand() *cobra.Command {
 		output            string
 		pageSize          int64
 		excludeNamespaces []string
+		unreadyAfter      time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "audit [-n NAMESPACE | -A]",
@@ -61,8 +62,10 @@ and PodDisruptionBudgets already in a cluster with the same engine as the
 admission webhook, under the installed policy (or --policy, to preview a
 change), and reports per namespace: its mode and why, the objects that would
 be denied under --mode and for which rules, the warnings, the
-PodDisruptionBudgets Ballast would create and the running pods that lack the
-defaults Ballast would inject when they are next created.
+PodDisruptionBudgets Ballast would create, the running pods that lack the
+defaults Ballast would inject when they are next created, and the running pods
+that a readiness probe Ballast injected has kept unready for longer than
+--unready-after.
 
 --mode enforce (the default) answers "what would enforcement reject?";
 as-configured keeps each namespace's own mode. Namespaces that are off stay
@@ -92,6 +95,9 @@ rest is still reported), or the command is misused.`,
 			if pageSize <= 0 {
 				return fmt.Errorf("--page-size %d: must be positive", pageSize)
 			}
+			if unreadyAfter <= 0 {
+				return fmt.Errorf("--unready-after %s: must be positive", unreadyAfter)
+			}
 			cmNamespace, cmName, ok := strings.Cut(policyConfigMap, "/")
 			if !ok || cmNamespace == "" || cmName == "" {
 				return fmt.Errorf("--policy-configmap %q: must be NAMESPACE/NAME", policyConfigMap)
@@ -115,10 +121,11 @@ rest is still reported), or the command is misused.`,
 			}
 
 			opts := audit.Options{
-				Namespace: namespace,
-				Mode:      m,
-				PageSize:  pageSize,
-				Excluded:  audit.WebhookExcluded(cmNamespace, excludeNamespaces...),
+				Namespace:    namespace,
+				Mode:         m,
+				PageSize:     pageSize,
+				Excluded:     audit.WebhookExcluded(cmNamespace, excludeNamespaces...),
+				UnreadyAfter: unreadyAfter,
 			}
 			var pol *policy.Policy
 			if policyFile != "" {
@@ -167,6 +174,8 @@ rest is still reported), or the command is misused.`,
 	flags.StringSliceVar(&excludeNamespaces, "exclude-namespaces", nil,
 		"more namespaces the webhook never sees, as the chart's webhook.excludeNamespaces; they are skipped")
 	flags.Int64Var(&pageSize, "page-size", audit.DefaultPageSize, "objects per list request")
+	flags.DurationVar(&unreadyAfter, "unready-after", audit.DefaultUnreadyAfter,
+		"how long a running pod must have been unready before the readiness probe Ballast injected is blamed; as serve's --audit-unready-after")
 	cmd.MarkFlagsMutuallyExclusive("namespace", "all-namespaces")
 	cmd.MarkFlagsMutuallyExclusive("policy", "policy-configmap")
 	return cmd

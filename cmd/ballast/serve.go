@@ -90,6 +90,9 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		"Label selector of the namespaces the webhook configurations send to Ballast; PodDisruptionBudgets are kept only there.")
 	f.DurationVar(&cfg.AuditInterval, "audit-interval", audit.DefaultInterval,
 		"How often the leader audits the whole cluster (violation gauges, Warning Events in warn namespaces); 0 turns it off.")
+	f.DurationVar(&cfg.AuditUnreadyAfter, "audit-unready-after", audit.DefaultUnreadyAfter,
+		"How long a running pod must have been unready before the audit blames the readiness probe Ballast injected (gauge "+
+			audit.UnreadyProbedPodsMetric+", Warning Event "+audit.ReasonInjectedProbeUnready+" on its workload).")
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", false,
 		"Elect a leader among the replicas for the work only one may do (PodDisruptionBudgets, the audit). Every replica serves the webhook either way.")
 	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -103,13 +104,22 @@ type space struct {
 	related workload.Related
 	// warned are the objects with findings in a warn namespace.
 	warned []warnedObject
+	// workloads are the workloads listed, for the Events on those whose
+	// pods injected probes keep unready.
+	workloads map[workloadKey]*metav1.PartialObjectMetadata
+	// probed are the pods injected readiness probes keep unready.
+	probed []probedPod
 }
 
-// warnedObject is an object admitted in warn mode with violations, which
-// the Periodic evaluator records an Event on.
+// warnedObject is an object the Periodic evaluator records a Warning
+// Event on: one admitted in warn mode with violations (findings), or the
+// workload, or the Pod, that injected readiness probes keep unready
+// (unready, as of now).
 type warnedObject struct {
 	ref      *metav1.PartialObjectMetadata
 	findings []validators.Finding
+	unready  *unreadyGroup
+	now      time.Time
 }
 
 // newAuditor prepares an audit of what c reads.
@@ -179,7 +189,7 @@ func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
 		Objects:             []report.Object{},
 	}
-	s := &space{}
+	s := &space{workloads: map[workloadKey]*metav1.PartialObjectMetadata{}}
 	settings := policy.Resolve(a.opts.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, a.opts.Now)
 	r.ConfiguredMode, r.ModeSource = settings.Mode, settings.ModeSource
 	r.Exemptions, r.ExpiredExemptions = report.NewExemptions(settings.Exemptions), report.NewExemptions(settings.Expired)
@@ -291,6 +301,7 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 	}
 	s.related.Add(obj)
 	if o, ok := obj.(client.Object); ok && k.model.IsWorkload() {
+		s.workloads[workloadKey{k.model.Name, o.GetName()}] = reference(k.gvk, o)
 		a.evaluate(s, o)
 	}
 }
@@ -313,25 +324,32 @@ func (a *auditor) evaluate(s *space, obj client.Object) {
 		}
 	}
 	if s.settings.Mode == policy.ModeWarn && len(res.Findings) > 0 {
-		s.warned = append(s.warned, warnedObject{
-			ref: &metav1.PartialObjectMetadata{
-				TypeMeta: metav1.TypeMeta{APIVersion: o.APIVersion, Kind: o.Kind},
-				ObjectMeta: metav1.ObjectMeta{
-					Namespace: obj.GetNamespace(), Name: obj.GetName(),
-					UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion(),
-				},
-			},
-			findings: res.Findings,
-		})
+		s.warned = append(s.warned, warnedObject{ref: reference(k.GVK, obj), findings: res.Findings})
 	}
 }
 
-// evaluatePod counts pod among those lacking defaults when the Pod
-// mutator would change it were it created now. Pods that are stopping or
-// have stopped are left out: they will not be created again.
+// reference returns what an Event on obj, of kind gvk, names it by.
+func reference(gvk schema.GroupVersionKind, obj client.Object) *metav1.PartialObjectMetadata {
+	return &metav1.PartialObjectMetadata{
+		TypeMeta: metav1.TypeMeta{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind},
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: obj.GetNamespace(), Name: obj.GetName(),
+			UID: obj.GetUID(), ResourceVersion: obj.GetResourceVersion(),
+		},
+	}
+}
+
+// evaluatePod records pod when a readiness probe Ballast injected keeps it
+// unready, and counts it among those lacking defaults when the Pod mutator
+// would change it were it created now. Pods that are stopping or have
+// stopped are left out: they will not be created again.
 func (a *auditor) evaluatePod(s *space, pod *corev1.Pod) {
 	if pod.DeletionTimestamp != nil || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
 		return
+	}
+	if u, ok := keptUnready(pod, a.opts.Now, a.opts.UnreadyAfter); ok {
+		u.Kind, u.Workload = podWorkload(pod)
+		s.probed = append(s.probed, probedPod{pod: u, ref: reference(corev1.SchemeGroupVersion.WithKind(workload.KindPod), pod)})
 	}
 	res := a.opts.Engine.Evaluate(engine.Input{Object: pod, Settings: s.podSettings, Related: s.related})
 	if res.Skipped != "" || len(res.Mutations) == 0 {
@@ -362,6 +380,11 @@ func (a *auditor) report() *Report {
 			// judged without the PDBs it could not list would mislead.
 			r.PlannedPDBs, r.Objects = []PlannedPDB{}, []report.Object{}
 			r.PodsLackingDefaults = Pods{Names: []string{}, Rules: []string{}}
+		} else {
+			for _, p := range s.probed {
+				r.UnreadyProbedPods = append(r.UnreadyProbedPods, p.pod)
+			}
+			sortUnready(r.UnreadyProbedPods)
 		}
 		sortObjects(r.Objects)
 		slices.SortFunc(r.PlannedPDBs, func(a, b PlannedPDB) int {

@@ -17,6 +17,16 @@
 // and renders as text, JSON (the per-object shape of `ballast check`) or a
 // markdown table for a rollout plan.
 //
+// Every running Pod is also checked for a readiness probe Ballast injected
+// (its ballast.dev/injected annotation lists readiness-probe/<container>)
+// that has kept it unready for longer than Options.UnreadyAfter: the
+// watchdog of the readiness default, since a probe of a port or a path the
+// app does not serve never passes. The report lists such pods with their
+// workload (the Deployment of their ReplicaSet, their StatefulSet or
+// DaemonSet); the Periodic evaluator counts them by namespace in
+// UnreadyProbedPodsMetric and records a Warning Event,
+// ReasonInjectedProbeUnready, on the workload.
+//
 // Namespaces the webhook configurations never send (the control plane's
 // and Ballast's own: see WebhookExcluded) and namespaces that resolve to
 // mode off are listed as skipped, and a namespace whose objects the caller

@@ -20,6 +20,13 @@ const (
 	// NamespacesMetric is the gauge of the namespaces by resolved mode
 	// (enforce, warn, dryrun, off): the rollout's progress.
 	NamespacesMetric = "ballast_audit_namespaces"
+	// UnreadyProbedPodsMetric is the gauge of the running pods that a
+	// readiness probe Ballast injected has kept unready for longer than
+	// PeriodicOptions.UnreadyAfter, by namespace: only namespaces with
+	// such pods have a series. Not by workload: one series per namespace
+	// at most, whatever the rollout that went wrong; the Events and
+	// `ballast audit` name the workloads and the pods.
+	UnreadyProbedPodsMetric = "ballast_injected_probe_unready_pods"
 	// LastRunMetric is the Unix time of the end of the last successful
 	// run.
 	LastRunMetric = "ballast_audit_last_run_timestamp_seconds"
@@ -31,6 +38,7 @@ const (
 type gauges struct {
 	violations *snapshot
 	namespaces *snapshot
+	unready    *snapshot
 	lastRun    prometheus.Gauge
 	duration   prometheus.Gauge
 }
@@ -44,6 +52,9 @@ func newGauges(reg prometheus.Registerer) (*gauges, error) {
 		namespaces: newSnapshot(NamespacesMetric,
 			"Namespaces by resolved mode (enforce, warn, dryrun, off), as of the last audit run; namespaces the webhook never sees count as off.",
 			"mode"),
+		unready: newSnapshot(UnreadyProbedPodsMetric,
+			"Running pods that a readiness probe Ballast injected has kept unready for longer than --audit-unready-after, as of the last audit run, by namespace.",
+			"namespace"),
 		lastRun: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: LastRunMetric,
 			Help: "Unix time at which the last successful audit run ended.",
@@ -54,7 +65,7 @@ func newGauges(reg prometheus.Registerer) (*gauges, error) {
 		}),
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{g.violations, g.namespaces, g.lastRun, g.duration} {
+	for _, c := range []prometheus.Collector{g.violations, g.namespaces, g.unready, g.lastRun, g.duration} {
 		if err := reg.Register(c); err != nil {
 			errs = append(errs, err)
 		}
@@ -67,7 +78,7 @@ func newGauges(reg prometheus.Registerer) (*gauges, error) {
 
 // observe records a report, made at end after taking took.
 func (g *gauges) observe(r *Report, end time.Time, took time.Duration) {
-	var violations []sample
+	var violations, unready []sample
 	modes := make(map[policy.Mode]int, len(policy.Modes))
 	for i := range r.Namespaces {
 		n := &r.Namespaces[i]
@@ -75,6 +86,9 @@ func (g *gauges) observe(r *Report, end time.Time, took time.Duration) {
 			continue
 		}
 		modes[n.Mode]++
+		if len(n.UnreadyProbedPods) > 0 {
+			unready = append(unready, sample{labels: []string{n.Name}, value: float64(len(n.UnreadyProbedPods))})
+		}
 		for _, v := range n.Violations {
 			violations = append(violations, sample{
 				labels: []string{n.Name, v.Rule, string(v.Action), string(n.Mode)},
@@ -88,6 +102,7 @@ func (g *gauges) observe(r *Report, end time.Time, took time.Duration) {
 	}
 	g.violations.set(violations)
 	g.namespaces.set(namespaces)
+	g.unready.set(unready)
 	g.lastRun.Set(float64(end.UnixNano()) / float64(time.Second))
 	g.duration.Set(took.Seconds())
 }

@@ -63,6 +63,11 @@ type Options struct {
 	// MaxPodNames bounds the names of the pods lacking defaults that each
 	// namespace lists. Zero means DefaultMaxPodNames.
 	MaxPodNames int
+	// UnreadyAfter is how long a running Pod must have been unready
+	// before the audit reports that a readiness probe Ballast injected
+	// keeps it so (Namespace.UnreadyProbedPods). Zero means
+	// DefaultUnreadyAfter.
+	UnreadyAfter time.Duration
 	// Engine judges the objects; nil means engine.Default().
 	Engine *engine.Engine
 	// Progress, when set, receives a line updated in place as the lists
@@ -114,6 +119,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxPodNames <= 0 {
 		o.MaxPodNames = DefaultMaxPodNames
+	}
+	if o.UnreadyAfter <= 0 {
+		o.UnreadyAfter = DefaultUnreadyAfter
 	}
 	if o.Engine == nil {
 		o.Engine = engine.Default()

@@ -20,9 +20,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 
 // WriteText writes the report for people: each evaluated namespace with
 // its mode and why, the objects with findings, the PodDisruptionBudgets
-// Ballast would create, the pods lacking defaults and the exemptions; the
-// unreadable and skipped namespaces; then a table of every namespace and
-// the totals.
+// Ballast would create, the pods lacking defaults, the pods injected
+// readiness probes keep unready and the exemptions; the unreadable and
+// skipped namespaces; then a table of every namespace and the totals.
 func (r *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Ballast audit of %s (mode %s", r.scope(), r.Mode)
@@ -31,7 +31,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	b.WriteString(")\n\n")
 	for i := range r.Namespaces {
-		r.Namespaces[i].writeText(&b)
+		r.Namespaces[i].writeText(&b, r.Time)
 	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
@@ -52,8 +52,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		return fmt.Errorf("write report: %w", err)
 	}
 	s := &r.Summary
-	fmt.Fprintf(&b, "\nSummary (mode %s): namespaces: %d (%d evaluated, %d skipped, %d unreadable); objects: %d; denied: %d; warnings: %d; PDBs to create: %d; pods lacking defaults: %d\n",
+	fmt.Fprintf(&b, "\nSummary (mode %s): namespaces: %d (%d evaluated, %d skipped, %d unreadable); objects: %d; denied: %d; warnings: %d; PDBs to create: %d; pods lacking defaults: %d",
 		r.Mode, s.Namespaces, s.Evaluated, s.Skipped, s.Unreadable, s.Objects, s.Denied, s.Warnings, s.PlannedPDBs, s.PodsLackingDefaults)
+	if s.UnreadyProbedPods > 0 {
+		fmt.Fprintf(&b, "; pods kept unready by injected readiness probes: %d", s.UnreadyProbedPods)
+	}
+	b.WriteString("\n")
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
@@ -68,7 +72,7 @@ func (r *Report) scope() string {
 	return "namespace " + r.Namespace
 }
 
-func (n *Namespace) writeText(b *strings.Builder) {
+func (n *Namespace) writeText(b *strings.Builder, now time.Time) {
 	switch n.state() {
 	case stateUnreadable:
 		fmt.Fprintf(b, "%s: unreadable: %s\n\n", n.Name, n.Error)
@@ -102,6 +106,11 @@ func (n *Namespace) writeText(b *strings.Builder) {
 	if p := &n.PodsLackingDefaults; p.Count > 0 {
 		quiet = false
 		fmt.Fprintf(b, "  %d pod(s) lack defaults (%s): %s\n", p.Count, strings.Join(p.Rules, ", "), p.names())
+	}
+	for _, g := range groupUnready(n.UnreadyProbedPods) {
+		quiet = false
+		fmt.Fprintf(b, "  %s: %s: %s\n", g.owner(), g.summary(now), g.names(DefaultMaxPodNames))
+		fmt.Fprintf(b, "    fix: %s\n", UnreadyFix)
 	}
 	for _, e := range n.Exemptions {
 		fmt.Fprintf(b, "  exemption %s\n", describeExemption(e))
@@ -153,7 +162,8 @@ func day(t time.Time) string {
 
 // WriteMarkdown writes the report as markdown for a rollout plan: a table
 // of every namespace, those that most block enforcement first, the totals,
-// and a table of the objects that would be denied.
+// a table of the objects that would be denied, and one of the workloads
+// whose pods injected readiness probes keep unready.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("## Ballast audit\n\n")
@@ -179,8 +189,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 	}
 	s := &r.Summary
-	fmt.Fprintf(&b, "\n**Totals:** namespaces: %d (%d evaluated, %d skipped, %d unreadable); objects: %d; would be denied: %d; warnings: %d; PodDisruptionBudgets to create: %d; pods lacking defaults: %d.\n",
+	fmt.Fprintf(&b, "\n**Totals:** namespaces: %d (%d evaluated, %d skipped, %d unreadable); objects: %d; would be denied: %d; warnings: %d; PodDisruptionBudgets to create: %d; pods lacking defaults: %d",
 		s.Namespaces, s.Evaluated, s.Skipped, s.Unreadable, s.Objects, s.Denied, s.Warnings, s.PlannedPDBs, s.PodsLackingDefaults)
+	if s.UnreadyProbedPods > 0 {
+		fmt.Fprintf(&b, "; pods kept unready by injected readiness probes: %d", s.UnreadyProbedPods)
+	}
+	b.WriteString(".\n")
 	if s.Denied > 0 {
 		b.WriteString("\n### Would be denied\n\n| Namespace | Object | Rules |\n|---|---|---|\n")
 		for i := range r.Namespaces {
@@ -189,6 +203,18 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				if o := &n.Objects[j]; !o.Allowed {
 					fmt.Fprintf(&b, "| %s | %s %s | %s |\n", cell(n.Name), o.Kind, cell(o.Name), cell(strings.Join(deniedRules(o.Findings), ", ")))
 				}
+			}
+		}
+	}
+	if s.UnreadyProbedPods > 0 {
+		b.WriteString("\n### Kept unready by an injected readiness probe\n\n")
+		b.WriteString("Fix: " + cell(UnreadyFix) + ".\n\n")
+		b.WriteString("| Namespace | Workload | Unready pods | Containers (probe) | Unready for |\n|---|---|--:|---|---|\n")
+		for i := range r.Namespaces {
+			n := &r.Namespaces[i]
+			for _, g := range groupUnready(n.UnreadyProbedPods) {
+				fmt.Fprintf(&b, "| %s | %s | %d | %s | %s |\n", cell(n.Name), cell(g.owner()), len(g.Pods),
+					cell(g.containers()), humanDuration(r.Time.Sub(g.Since)))
 			}
 		}
 	}

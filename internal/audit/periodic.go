@@ -41,6 +41,11 @@ const EventRecorderName = "ballast-audit"
 // admitted with violations in warn mode.
 const ReasonPolicy = "BallastPolicy"
 
+// ReasonInjectedProbeUnready is the reason of the Warning Events recorded
+// on the workloads whose pods a readiness probe Ballast injected keeps
+// unready (on the Pods themselves when their workload is not known).
+const ReasonInjectedProbeUnready = "InjectedProbeUnready"
+
 // eventAction is the action of the Events.
 const eventAction = "Audit"
 
@@ -76,11 +81,17 @@ type PeriodicOptions struct {
 	// function as pdb.Options.Excluded, so that the gauges, the
 	// PodDisruptionBudgets and admission agree.
 	Excluded func(*corev1.Namespace) bool
+	// UnreadyAfter is how long a running Pod must have been unready before
+	// the audit blames the readiness probe Ballast injected: see
+	// Options.UnreadyAfter. Zero means DefaultUnreadyAfter.
+	UnreadyAfter time.Duration
 	// Registerer receives the metrics (ViolationsMetric, NamespacesMetric,
-	// LastRunMetric, DurationMetric); nil exports none.
+	// UnreadyProbedPodsMetric, LastRunMetric, DurationMetric); nil exports
+	// none.
 	Registerer prometheus.Registerer
 	// Events records the Warning Events on objects admitted with
-	// violations in warn mode: the manager's
+	// violations in warn mode, and on the workloads whose pods injected
+	// readiness probes keep unready: the manager's
 	// GetEventRecorder(EventRecorderName). Nil records none.
 	Events events.EventRecorder
 	// EventInterval is the shortest time between two Events on the same
@@ -100,16 +111,23 @@ type PeriodicOptions struct {
 
 // Periodic is the in-cluster evaluator: a manager Runnable that audits the
 // whole cluster every interval, in the mode each namespace is configured
-// in, exports the current violations as gauges and records Warning Events
-// on the objects admitted with violations in warn mode, so that `kubectl
-// describe` shows them to their team. It needs leader election: one
-// replica evaluates.
+// in, exports the current violations and the pods injected readiness
+// probes keep unready as gauges, and records Warning Events on the objects
+// admitted with violations in warn mode and on the workloads of those
+// pods, so that `kubectl describe` shows them to their team. It needs
+// leader election: one replica evaluates.
 type Periodic struct {
 	opts   PeriodicOptions
 	gauges *gauges
-	// lastEvent is when each object last got an Event. Only the run loop
-	// touches it.
-	lastEvent map[types.UID]time.Time
+	// lastEvent is when each object last got an Event of each reason.
+	// Only the run loop touches it.
+	lastEvent map[eventKey]time.Time
+}
+
+// eventKey is an object and the reason of an Event on it.
+type eventKey struct {
+	uid    types.UID
+	reason string
 }
 
 // NewPeriodic returns the evaluator, its metrics registered on
@@ -133,7 +151,7 @@ func NewPeriodic(opts PeriodicOptions) (*Periodic, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	p := &Periodic{opts: opts, lastEvent: map[types.UID]time.Time{}}
+	p := &Periodic{opts: opts, lastEvent: map[eventKey]time.Time{}}
 	if opts.Registerer != nil {
 		g, err := newGauges(opts.Registerer)
 		if err != nil {
@@ -180,11 +198,12 @@ func (p *Periodic) run(ctx context.Context) {
 	started := time.Now()
 	now := p.opts.Now()
 	a, err := newAuditor(p.opts.Reader, Options{
-		Spec:     &pol.Spec,
-		Now:      now,
-		PageSize: p.opts.PageSize,
-		Excluded: p.opts.Excluded,
-		Engine:   p.opts.Engine,
+		Spec:         &pol.Spec,
+		Now:          now,
+		PageSize:     p.opts.PageSize,
+		Excluded:     p.opts.Excluded,
+		UnreadyAfter: p.opts.UnreadyAfter,
+		Engine:       p.opts.Engine,
 	})
 	if err == nil {
 		err = a.run(ctx)
@@ -198,7 +217,7 @@ func (p *Periodic) run(ctx context.Context) {
 	if p.gauges != nil {
 		p.gauges.observe(r, time.Now(), took)
 	}
-	sent, held := p.recordEvents(a.warned(), now)
+	sent, held := p.recordEvents(append(a.warned(), a.unreadyEvents()...), now)
 	for i := range r.Namespaces {
 		if n := &r.Namespaces[i]; n.Error != "" {
 			log.Info("Namespace not audited: its objects cannot be listed", "namespace", n.Name, "reason", n.Error)
@@ -207,7 +226,7 @@ func (p *Periodic) run(ctx context.Context) {
 	s := &r.Summary
 	log.Info("Audit run done", "duration", took.Round(time.Millisecond), "namespaces", s.Evaluated,
 		"unreadable", s.Unreadable, "objects", s.Objects, "violatingObjects", violating(r),
-		"events", sent, "eventsHeldBack", held)
+		"unreadyProbedPods", s.UnreadyProbedPods, "events", sent, "eventsHeldBack", held)
 }
 
 // violating counts the objects with findings.
@@ -224,40 +243,56 @@ func violating(r *Report) int {
 }
 
 // recordEvents records a Warning Event on each object of objs that has not
-// had one for EventInterval, at most MaxEventsPerRun of them: those
-// without an Event for the longest first, so that the cap rotates. It
-// forgets the objects no longer in objs (fixed, deleted, or no longer in
-// warn mode), so that they get an Event at once should they break a rule
-// again. It returns how many Events it recorded and how many it held back
-// for the cap.
+// had one of the same reason for EventInterval, at most MaxEventsPerRun of
+// them: those without an Event for the longest first, so that the cap
+// rotates. It forgets the objects no longer in objs (fixed, deleted, or no
+// longer in warn mode), so that they get an Event at once should they
+// break a rule again. It returns how many Events it recorded and how many
+// it held back for the cap.
 func (p *Periodic) recordEvents(objs []warnedObject, now time.Time) (sent, held int) {
 	if p.opts.Events == nil {
 		return 0, 0
 	}
 	slices.SortStableFunc(objs, func(a, b warnedObject) int {
-		return p.lastEvent[a.ref.UID].Compare(p.lastEvent[b.ref.UID])
+		return p.lastEvent[a.key()].Compare(p.lastEvent[b.key()])
 	})
-	seen := make(map[types.UID]bool, len(objs))
+	seen := make(map[eventKey]bool, len(objs))
 	for _, o := range objs {
-		uid := o.ref.UID
-		seen[uid] = true
-		if last, ok := p.lastEvent[uid]; ok && now.Sub(last) < p.opts.EventInterval {
+		key := o.key()
+		seen[key] = true
+		if last, ok := p.lastEvent[key]; ok && now.Sub(last) < p.opts.EventInterval {
 			continue
 		}
 		if sent == p.opts.MaxEventsPerRun {
 			held++
 			continue
 		}
-		p.opts.Events.Eventf(o.ref, nil, corev1.EventTypeWarning, ReasonPolicy, eventAction, "%s", eventNote(o.findings))
-		p.lastEvent[uid] = now
+		p.opts.Events.Eventf(o.ref, nil, corev1.EventTypeWarning, key.reason, eventAction, "%s", o.note())
+		p.lastEvent[key] = now
 		sent++
 	}
-	for uid := range p.lastEvent {
-		if !seen[uid] {
-			delete(p.lastEvent, uid)
+	for key := range p.lastEvent {
+		if !seen[key] {
+			delete(p.lastEvent, key)
 		}
 	}
 	return sent, held
+}
+
+// key returns the object and the reason of its Event.
+func (o *warnedObject) key() eventKey {
+	if o.unready != nil {
+		return eventKey{o.ref.UID, ReasonInjectedProbeUnready}
+	}
+	return eventKey{o.ref.UID, ReasonPolicy}
+}
+
+// note returns the note of its Event.
+func (o *warnedObject) note() string {
+	if o.unready != nil {
+		return unreadyNote(o.unready, o.now)
+	}
+	return eventNote(o.findings)
 }
 
 // eventNote names each violation with its fix, within maxNoteLength.

@@ -70,6 +70,10 @@ type Namespace struct {
 	// PodsLackingDefaults are the running pods that lack defaults the Pod
 	// mutator would inject when they are next created.
 	PodsLackingDefaults Pods `json:"podsLackingDefaults"`
+	// UnreadyProbedPods are the running pods that a readiness probe
+	// Ballast injected has kept unready for longer than
+	// Options.UnreadyAfter, by workload then name.
+	UnreadyProbedPods []UnreadyPod `json:"unreadyProbedPods,omitempty"`
 	// Objects are the evaluated objects, in the shape of `ballast check`,
 	// by kind (Deployment, StatefulSet, DaemonSet,
 	// HorizontalPodAutoscaler, PodDisruptionBudget) and name.
@@ -121,6 +125,8 @@ type Summary struct {
 	Warnings            int `json:"warnings"`
 	PlannedPDBs         int `json:"plannedPDBs"`
 	PodsLackingDefaults int `json:"podsLackingDefaults"`
+	// UnreadyProbedPods adds up the namespaces' UnreadyProbedPods.
+	UnreadyProbedPods int `json:"unreadyProbedPods,omitempty"`
 }
 
 // tally counts n's objects: Evaluated, Denied, Warnings and Violations.
@@ -235,6 +241,7 @@ func summarize(ns []Namespace) Summary {
 		s.Warnings += n.Warnings
 		s.PlannedPDBs += len(n.PlannedPDBs)
 		s.PodsLackingDefaults += n.PodsLackingDefaults.Count
+		s.UnreadyProbedPods += len(n.UnreadyProbedPods)
 	}
 	return s
 }

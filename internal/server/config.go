@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -73,6 +74,11 @@ type Config struct {
 	// gauges and records Warning Events in warn namespaces. Zero turns it
 	// off. Its metrics are registered on Registerer once per process.
 	AuditInterval time.Duration
+	// AuditUnreadyAfter is how long a running Pod must have been unready
+	// before the periodic audit blames the readiness probe Ballast
+	// injected: it counts the Pod in a gauge and records a Warning Event on
+	// its workload. Zero means audit.DefaultUnreadyAfter.
+	AuditUnreadyAfter time.Duration
 
 	// LeaderElection makes the leader-only runnables (the
 	// PodDisruptionBudget reconciler, the periodic audit) wait for the
@@ -111,6 +117,9 @@ func (c *Config) validate() error {
 	}
 	if c.CertDir == "" {
 		errs = append(errs, errors.New("a certificate directory is required"))
+	}
+	if c.AuditUnreadyAfter < 0 {
+		errs = append(errs, fmt.Errorf("the audit's unready-after duration %s is negative", c.AuditUnreadyAfter))
 	}
 	return errors.Join(errs...)
 }

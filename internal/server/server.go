@@ -167,14 +167,15 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.AuditInterval > 0 {
 		periodic, err := audit.NewPeriodic(audit.PeriodicOptions{
-			Reader:     mgr.GetAPIReader(), // it pages through Pods, which the cache does not hold
-			Policy:     policies,
-			Interval:   cfg.AuditInterval,
-			Excluded:   excluded,
-			Registerer: registerer,
-			Events:     mgr.GetEventRecorder(audit.EventRecorderName),
-			Now:        cfg.Now,
-			Logger:     log.WithName("audit"),
+			Reader:       mgr.GetAPIReader(), // it pages through Pods, which the cache does not hold
+			Policy:       policies,
+			Interval:     cfg.AuditInterval,
+			UnreadyAfter: cfg.AuditUnreadyAfter,
+			Excluded:     excluded,
+			Registerer:   registerer,
+			Events:       mgr.GetEventRecorder(audit.EventRecorderName),
+			Now:          cfg.Now,
+			Logger:       log.WithName("audit"),
 		})
 		if err != nil {
 			return nil, err

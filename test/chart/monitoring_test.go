@@ -205,6 +205,8 @@ var alertMetrics = map[string]string{
 	"BallastExemptionExpiring":  "ballast_exemptions",
 	"BallastExemptionExpired":   "ballast_exemptions",
 	"BallastAuditStale":         "ballast_audit_last_run_timestamp_seconds",
+
+	"BallastInjectedProbeKeepsPodsUnready": "ballast_injected_probe_unready_pods",
 }
 
 // TestChartPrometheusRule checks the alerts: each reads the metric it is
@@ -416,6 +418,8 @@ func exportedSeries(t *testing.T) map[string]bool {
 		Reader: fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
 			singleReplica("shop", "web"), // a violation, so the violation gauges have a series
+			// A pod an injected readiness probe keeps unready, for its gauge.
+			unreadyProbedPod("shop", "api"),
 		).Build(),
 		Policy:     staticPolicy{},
 		Interval:   time.Hour,
@@ -470,7 +474,7 @@ func exportedSeries(t *testing.T) map[string]bool {
 			series[name] = true
 		}
 	}
-	for _, name := range []string{audit.ViolationsMetric, audit.NamespacesMetric, audit.LastRunMetric, audit.DurationMetric,
+	for _, name := range []string{audit.ViolationsMetric, audit.NamespacesMetric, audit.UnreadyProbedPodsMetric, audit.LastRunMetric, audit.DurationMetric,
 		pdb.ActionsMetric, "controller_runtime_webhook_latency_seconds_bucket", "controller_runtime_webhook_requests_total"} {
 		require.True(t, series[name], "exercising the collectors exports %s", name)
 	}
