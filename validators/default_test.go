@@ -27,7 +27,7 @@ func TestRuleIDsMatchPolicy(t *testing.T) {
 	rules := Default()
 	ids := make([]string, 0, len(rules))
 	seen := map[string]bool{}
-	known := []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindHPA, workload.KindPDB}
+	known := []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController, workload.KindHPA, workload.KindPDB}
 	for _, r := range rules {
 		ids = append(ids, r.ID)
 		assert.Regexp(t, kebabCase, r.ID, "rule ID")

@@ -33,7 +33,7 @@ func imageTagRule() Rule {
 		ID:            policy.RuleImageTag,
 		Summary:       "Every image is pinned to a version tag or a digest, never latest.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkImageTag,
 	}
 }

@@ -40,7 +40,7 @@ func livenessProbeRule() Rule {
 		ID:            policy.RuleLivenessProbe,
 		Summary:       "Containers have a livenessProbe.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkLivenessProbe,
 	}
 }

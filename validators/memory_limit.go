@@ -36,7 +36,7 @@ func memoryLimitRule() Rule {
 		ID:            policy.RuleMemoryLimit,
 		Summary:       "Every container, init and sidecar containers included, has a memory limit.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkMemoryLimit,
 	}
 }

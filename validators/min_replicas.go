@@ -36,7 +36,7 @@ func minReplicasRule() Rule {
 		ID:            policy.RuleMinReplicas,
 		Summary:       "Deployments and StatefulSets run at least 2 replicas, counting an HPA's minReplicas.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindReplicaSet, workload.KindReplicationController},
 		ReplicasOnly:  true,
 		Check:         checkMinReplicas,
 	}

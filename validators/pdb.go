@@ -40,7 +40,7 @@ func pdbRule() Rule {
 		ID:            policy.RulePDB,
 		Summary:       "Workloads with 2 or more replicas have a PodDisruptionBudget, or Ballast creates one.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindReplicaSet, workload.KindReplicationController},
 		ReplicasOnly:  true,
 		Check:         checkPDB,
 	}

@@ -41,7 +41,7 @@ func preStopHookRule() Rule {
 		ID:            policy.RulePreStopHook,
 		Summary:       "Containers that serve traffic have a preStop hook, so that they drain before they stop.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkPreStopHook,
 	}
 }

@@ -56,7 +56,7 @@ func readinessProbeRule() Rule {
 		ID:            policy.RuleReadinessProbe,
 		Summary:       "Containers that a Service routes traffic to have a readinessProbe.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkReadinessProbe,
 	}
 }

@@ -38,7 +38,7 @@ func resourceRequestsRule() Rule {
 		ID:            policy.RuleResourceRequests,
 		Summary:       "Every container, init and sidecar containers included, requests cpu and memory.",
 		DefaultAction: policy.ActionDeny,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkResourceRequests,
 	}
 }

@@ -43,7 +43,7 @@ func spreadRule() Rule {
 		ID:            policy.RuleSpread,
 		Summary:       "Workloads with 2 or more replicas spread them over nodes or zones.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkSpread,
 	}
 }

@@ -46,7 +46,7 @@ func terminationGraceRule() Rule {
 		ID:            policy.RuleTerminationGrace,
 		Summary:       "terminationGracePeriodSeconds covers the longest preStop sleep plus the shutdown budget.",
 		DefaultAction: policy.ActionWarn,
-		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet},
+		Kinds:         []string{workload.KindDeployment, workload.KindStatefulSet, workload.KindDaemonSet, workload.KindReplicaSet, workload.KindReplicationController},
 		Check:         checkTerminationGrace,
 	}
 }

@@ -80,7 +80,7 @@ func TestMalformedRequestsGetAClearError(t *testing.T) {
 				return reviewJSON(t, podRequest(t, nsWarn, podJSON(nsWarn, "ReplicaSet", "")))
 			},
 			message: "the /validate-workloads webhook serves apps/v1 Deployment, apps/v1 StatefulSet, apps/v1 DaemonSet, " +
-				"autoscaling/v2 HorizontalPodAutoscaler, policy/v1 PodDisruptionBudget, autoscaling/v1 Scale, not v1 Pod",
+				"apps/v1 ReplicaSet, v1 ReplicationController, autoscaling/v2 HorizontalPodAutoscaler, policy/v1 PodDisruptionBudget, autoscaling/v1 Scale, not v1 Pod",
 		},
 		"a ConfigMap sent to the Pod path": {
 			path: webhook.MutatePodsPath,

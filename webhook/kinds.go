@@ -59,6 +59,8 @@ var kinds = []kind{
 	served(workload.KindDeployment, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.Deployment).Spec }),
 	served(workload.KindStatefulSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.StatefulSet).Spec }),
 	served(workload.KindDaemonSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.DaemonSet).Spec }),
+	served(workload.KindReplicaSet, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*appsv1.ReplicaSet).Spec }),
+	served(workload.KindReplicationController, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*corev1.ReplicationController).Spec }),
 	served(workload.KindHPA, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*autoscalingv2.HorizontalPodAutoscaler).Spec }),
 	served(workload.KindPDB, ValidateWorkloadsPath, func(o client.Object) any { return &o.(*policyv1.PodDisruptionBudget).Spec }),
 	// The scale subresource of Deployments and StatefulSets, which

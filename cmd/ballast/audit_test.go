@@ -345,10 +345,10 @@ func auditorKubeconfig(t *testing.T, cp *controlplane.ControlPlane) string {
 		&rbacv1.ClusterRole{
 			ObjectMeta: metav1.ObjectMeta{Name: "ballast-audit-objects"},
 			Rules: []rbacv1.PolicyRule{
-				{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets"}, Verbs: []string{"list"}},
+				{APIGroups: []string{"apps"}, Resources: []string{"deployments", "statefulsets", "daemonsets", "replicasets"}, Verbs: []string{"list"}},
 				{APIGroups: []string{"autoscaling"}, Resources: []string{"horizontalpodautoscalers"}, Verbs: []string{"list"}},
 				{APIGroups: []string{"policy"}, Resources: []string{"poddisruptionbudgets"}, Verbs: []string{"list"}},
-				{APIGroups: []string{""}, Resources: []string{"pods", "services"}, Verbs: []string{"list"}},
+				{APIGroups: []string{""}, Resources: []string{"pods", "services", "replicationcontrollers"}, Verbs: []string{"list"}},
 			},
 		},
 		&rbacv1.Role{

@@ -71,7 +71,13 @@ var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), 
 var objectKinds = func() []*objectKind {
 	var out []*objectKind
 	pod, _ := workload.Named(workload.KindPod)
-	for _, k := range append(slices.Clone(workload.AllNeighbours.Kinds()), pod) {
+	listed := slices.Clone(workload.AllNeighbours.Kinds())
+	for _, k := range workload.Workloads() {
+		if k.NotANeighbour {
+			listed = append(listed, k) // judged, never read by another kind
+		}
+	}
+	for _, k := range append(listed, pod) {
 		resource := k.Resource
 		if k.GVK.Group != "" {
 			resource += "." + k.GVK.Group
@@ -240,6 +246,10 @@ func (a *auditor) list(ctx context.Context, k *objectKind) error {
 		}
 		_, err := a.listPages(ctx, k, s.report.Name)
 		switch {
+		case apierrors.IsForbidden(err) && k.model != nil && k.model.NotANeighbour:
+			// Judged only, never read for another object's verdict: the
+			// rest of the namespace's report stands without them.
+			s.report.Notes = append(s.report.Notes, k.resource+" could not be listed ("+refusal(err)+"): not judged")
 		case apierrors.IsForbidden(err):
 			s.report.Error = refusal(err)
 		case err != nil:

@@ -116,6 +116,7 @@ func resourceOf(t *testing.T, l client.ObjectList) schema.GroupResource {
 		"NamespaceList": "namespaces", "DeploymentList": "deployments", "StatefulSetList": "statefulsets",
 		"DaemonSetList": "daemonsets", "HorizontalPodAutoscalerList": "horizontalpodautoscalers",
 		"PodDisruptionBudgetList": "poddisruptionbudgets", "PodList": "pods", "ServiceList": "services",
+		"ReplicaSetList": "replicasets", "ReplicationControllerList": "replicationcontrollers",
 	}
 	return schema.GroupResource{Group: gvk.Group, Resource: m[gvk.Kind]}
 }
@@ -175,6 +176,8 @@ func TestRunListsNamespaceByNamespaceWhenRefusedClusterWide(t *testing.T) {
 		"deployments ", "deployments shop",
 		"statefulsets ", "statefulsets shop",
 		"daemonsets ", "daemonsets shop",
+		"replicasets ", "replicasets shop",
+		"replicationcontrollers ", "replicationcontrollers shop",
 		"pods ", "pods shop",
 	}, calls)
 }
@@ -211,6 +214,8 @@ func TestRunServicesRefusedInANamespace(t *testing.T) {
 		"deployments ",
 		"statefulsets ",
 		"daemonsets ",
+		"replicasets ",
+		"replicationcontrollers ",
 		"pods ",
 	}, calls, "the other kinds are still listed across namespaces")
 }
@@ -351,10 +356,10 @@ func TestRunPages(t *testing.T) {
 
 	pages := 0
 	paged := run(t, newClient(t, paging(t, &pages), objs...), audit.Options{Mode: policy.ModeEnforce, PageSize: 2})
-	// Namespaces 1 page (2 items); PDBs 1 (2); HPAs, StatefulSets and
-	// DaemonSets 1 each (empty); Services 3 (6); Deployments 3 (6); Pods 3
-	// (6).
-	assert.Equal(t, 14, pages)
+	// Namespaces 1 page (2 items); PDBs 1 (2); HPAs, StatefulSets,
+	// DaemonSets, ReplicaSets and ReplicationControllers 1 each (empty);
+	// Services 3 (6); Deployments 3 (6); Pods 3 (6).
+	assert.Equal(t, 16, pages)
 	assert.Equal(t, whole.Namespaces, paged.Namespaces)
 
 	a := find(t, paged, "a")
@@ -497,4 +502,25 @@ func TestRunRequiresAPolicy(t *testing.T) {
 	assert.ErrorContains(t, err, "Options.Spec is required")
 	_, err = audit.Run(t.Context(), newClient(t, nil), audit.Options{Spec: &policy.Default().Spec, Mode: policy.ModeOff})
 	assert.ErrorContains(t, err, "mode off judges nothing")
+}
+
+// TestRunReplicaSetsRefused: ReplicaSets and ReplicationControllers are
+// judged, never read for another object's verdict, so credentials that may
+// not list them leave the namespace readable, with a note.
+func TestRunReplicaSetsRefused(t *testing.T) {
+	c := newClient(t, func(ctx context.Context, c client.WithWatch, l client.ObjectList, opts ...client.ListOption) error {
+		gr, ns := resourceOf(t, l), listOptions(opts).Namespace
+		if gr.Resource == "replicasets" {
+			return forbidden(gr, ns)
+		}
+		return c.List(ctx, l, opts...)
+	}, namespace("shop", nil), deployment("shop", "web", 1))
+	r := run(t, c, audit.Options{Mode: policy.ModeEnforce})
+
+	shop := find(t, r, "shop")
+	assert.Empty(t, shop.Error, "readable")
+	assert.Equal(t, 1, shop.Denied, "shop/web is judged")
+	require.Len(t, shop.Notes, 1)
+	assert.Contains(t, shop.Notes[0], "replicasets.apps could not be listed")
+	assert.Zero(t, r.Summary.Unreadable)
 }

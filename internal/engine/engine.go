@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
@@ -107,6 +108,12 @@ func (e *Engine) Evaluate(in Input) Result {
 	switch {
 	case !ok:
 		res.Skipped = fmt.Sprintf("kind %s is not evaluated", res.Kind)
+	case k.JudgedUnlessControlledBy != "":
+		if owner := controllerOf(in.Object, k.JudgedUnlessControlledBy); owner != "" {
+			res.Skipped = fmt.Sprintf("controlled by %s %s, which is judged instead", k.JudgedUnlessControlledBy, owner)
+			break
+		}
+		e.evaluate(k, in, s, &res)
 	case k.Name == workload.KindPod:
 		e.evaluatePod(k, in, s, &res)
 	default:
@@ -221,6 +228,19 @@ func podSkipReason(pod *corev1.Pod, ownerKinds []string) string {
 		return fmt.Sprintf("controlled by a %s, not a long-running controller", ref.Kind)
 	}
 	return "bare pod without a controller"
+}
+
+// controllerOf returns the name of obj's controller when it is of kind, or
+// "".
+func controllerOf(obj runtime.Object, kind string) string {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return ""
+	}
+	if ref := metav1.GetControllerOfNoCopy(m); ref != nil && ref.Kind == kind {
+		return ref.Name
+	}
+	return ""
 }
 
 // kindOf names the kind of obj: from the kinds table, else its TypeMeta,

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -522,4 +524,39 @@ func TestClipWarning(t *testing.T) {
 			assert.True(t, utf8.ValidString(got), "valid UTF-8")
 		})
 	}
+}
+
+// TestEvaluateReplicaSets: a ReplicaSet or ReplicationController created
+// directly is judged as a workload; a ReplicaSet a Deployment controls is
+// left to the Deployment's judgement.
+func TestEvaluateReplicaSets(t *testing.T) {
+	e := Default()
+	d := deployment(ptr.To[int32](1), webContainer("app"))
+	bare := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: "shop"},
+		Spec:       appsv1.ReplicaSetSpec{Replicas: d.Spec.Replicas, Selector: d.Spec.Selector, Template: d.Spec.Template},
+	}
+	owned := bare.DeepCopy()
+	owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "web", UID: "u", Controller: ptr.To(true)}}
+	rc := &corev1.ReplicationController{
+		ObjectMeta: metav1.ObjectMeta{Name: "legacy", Namespace: "shop"},
+		Spec: corev1.ReplicationControllerSpec{
+			Replicas: ptr.To[int32](1), Selector: d.Spec.Selector.MatchLabels, Template: d.Spec.Template.DeepCopy(),
+		},
+	}
+	s := settings(t, policy.ModeEnforce)
+
+	for name, obj := range map[string]runtime.Object{"a bare ReplicaSet": bare, "a ReplicationController": rc} {
+		t.Run(name, func(t *testing.T) {
+			res := e.Evaluate(Input{Object: obj, Settings: s})
+			assert.Empty(t, res.Skipped)
+			assert.False(t, res.Decision().Allowed, "1 replica in enforce")
+			assert.True(t, slices.ContainsFunc(res.Findings, func(f validators.Finding) bool { return f.Rule == policy.RuleMinReplicas }))
+			assert.False(t, slices.ContainsFunc(res.Findings, func(f validators.Finding) bool { return f.Rule == policy.RuleRollingUpdate }),
+				"rolling-update reads a Deployment's strategy")
+		})
+	}
+	res := e.Evaluate(Input{Object: owned, Settings: s})
+	assert.Equal(t, "controlled by Deployment web, which is judged instead", res.Skipped)
+	assert.True(t, res.Decision().Allowed)
 }

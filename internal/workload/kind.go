@@ -26,6 +26,8 @@ const (
 	// KindReplicaSet is the kind of the controller that creates a
 	// Deployment's Pods; Ballast does not judge ReplicaSets.
 	KindReplicaSet = "ReplicaSet"
+	// KindReplicationController is the core/v1 predecessor of ReplicaSets.
+	KindReplicationController = "ReplicationController"
 	// KindService is a neighbour Ballast reads and does not judge: its
 	// ports say which container ports receive traffic.
 	KindService = "Service"
@@ -65,7 +67,7 @@ func (n Neighbours) isNeighbour(k *Kind) bool {
 	return k.Name == KindPDB && n.Has(NeedPDBs) ||
 		k.Name == KindHPA && n.Has(NeedHPAs) ||
 		k.Name == KindService && n.Has(NeedServices) ||
-		k.IsWorkload() && n.Has(NeedWorkloads)
+		k.IsWorkload() && !k.NotANeighbour && n.Has(NeedWorkloads)
 }
 
 // Kind is one kind of object Ballast judges.
@@ -90,6 +92,14 @@ type Kind struct {
 	// workloads of the kind: those that run interchangeable replicas. A
 	// DaemonSet runs one pod per node, which a drain evicts anyway.
 	KeepsPDB bool
+	// JudgedUnlessControlledBy names the kind of controller whose own
+	// judgement covers an object of this kind: a ReplicaSet that a
+	// Deployment controls is judged as the Deployment, not on its own.
+	JudgedUnlessControlledBy string
+	// NotANeighbour keeps a workload kind out of the neighbours other kinds
+	// read: ReplicaSets are as numerous as rollouts, and the webhook's cache
+	// does not hold them.
+	NotANeighbour bool
 
 	// template returns the pod template of an object of the kind; nil for
 	// kinds without one.
@@ -121,12 +131,14 @@ func (k *Kind) SetReplicas(obj runtime.Object, n *int32) {
 }
 
 // Template returns the pod template of obj, an object of the kind, with
-// pointers into obj; false for kinds without one.
+// pointers into obj; false for kinds without one, and for an object that
+// lacks it.
 func (k *Kind) Template(obj runtime.Object) (podspec.Template, bool) {
 	if k.template == nil {
 		return podspec.Template{}, false
 	}
-	return k.template(obj), true
+	t := k.template(obj)
+	return t, t.Spec != nil
 }
 
 // templatePaths are the paths of a workload's pod template.
@@ -188,6 +200,41 @@ var kinds = []*Kind{
 		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.DaemonSet).Spec.Template) },
 		selector:   func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.DaemonSet).Spec.Selector },
 	},
+	// ReplicaSets and ReplicationControllers created directly run pods as
+	// a Deployment does, so they are judged as workloads; a ReplicaSet a
+	// Deployment controls is judged as the Deployment.
+	{
+		Name: KindReplicaSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindReplicaSet), Resource: "replicasets",
+		NewObject:                func() client.Object { return &appsv1.ReplicaSet{} },
+		NewList:                  func() client.ObjectList { return &appsv1.ReplicaSetList{} },
+		Neighbours:               NeedPDBs | NeedHPAs | NeedServices,
+		PodOwner:                 KindReplicaSet,
+		JudgedUnlessControlledBy: KindDeployment,
+		NotANeighbour:            true,
+		template:                 func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.ReplicaSet).Spec.Template) },
+		replicas:                 func(o runtime.Object) *int32 { return o.(*appsv1.ReplicaSet).Spec.Replicas },
+		setReplicas:              func(o runtime.Object, n *int32) { o.(*appsv1.ReplicaSet).Spec.Replicas = n },
+		selector:                 func(o runtime.Object) *metav1.LabelSelector { return o.(*appsv1.ReplicaSet).Spec.Selector },
+	},
+	{
+		Name: KindReplicationController, GVK: corev1.SchemeGroupVersion.WithKind(KindReplicationController), Resource: "replicationcontrollers",
+		NewObject:     func() client.Object { return &corev1.ReplicationController{} },
+		NewList:       func() client.ObjectList { return &corev1.ReplicationControllerList{} },
+		Neighbours:    NeedPDBs | NeedHPAs | NeedServices,
+		PodOwner:      KindReplicationController,
+		NotANeighbour: true,
+		template: func(o runtime.Object) podspec.Template {
+			if rc := o.(*corev1.ReplicationController); rc.Spec.Template != nil {
+				return inTemplate(rc.Spec.Template)
+			}
+			return podspec.Template{} // an invalid object: the API server requires one
+		},
+		replicas:    func(o runtime.Object) *int32 { return o.(*corev1.ReplicationController).Spec.Replicas },
+		setReplicas: func(o runtime.Object, n *int32) { o.(*corev1.ReplicationController).Spec.Replicas = n },
+		selector: func(o runtime.Object) *metav1.LabelSelector {
+			return &metav1.LabelSelector{MatchLabels: o.(*corev1.ReplicationController).Spec.Selector}
+		},
+	},
 	{
 		Name: KindHPA, GVK: autoscalingv2.SchemeGroupVersion.WithKind(KindHPA), Resource: "horizontalpodautoscalers",
 		NewObject: func() client.Object { return &autoscalingv2.HorizontalPodAutoscaler{} },
@@ -233,13 +280,14 @@ func init() {
 }
 
 // Kinds returns every kind Ballast judges: Pod, Deployment, StatefulSet,
-// DaemonSet, HorizontalPodAutoscaler and PodDisruptionBudget, in that order.
+// DaemonSet, ReplicaSet, ReplicationController, HorizontalPodAutoscaler
+// and PodDisruptionBudget, in that order.
 // The kinds are shared; callers must not modify them.
 func Kinds() []*Kind { return kinds }
 
 // Workloads returns the kinds that run pods from a pod template:
-// Deployment, StatefulSet and DaemonSet.
-func Workloads() []*Kind { return kinds[1:4] }
+// Deployment, StatefulSet, DaemonSet, ReplicaSet and ReplicationController.
+func Workloads() []*Kind { return kinds[1:6] }
 
 // KindOf returns the kind of obj, a typed object (*appsv1.Deployment, ...),
 // and false for any other object.

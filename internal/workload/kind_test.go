@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -17,6 +18,9 @@ func TestKindsTable(t *testing.T) {
 	for _, k := range Kinds() {
 		t.Run(k.Name, func(t *testing.T) {
 			obj := k.NewObject()
+			if rc, isRC := obj.(*corev1.ReplicationController); isRC {
+				rc.Spec.Template = &corev1.PodTemplateSpec{} // optional in the type, required by the API
+			}
 			got, ok := KindOf(obj)
 			require.True(t, ok)
 			assert.Same(t, k, got)
@@ -46,7 +50,11 @@ func TestKindsTable(t *testing.T) {
 	assert.False(t, ok, "Ballast does not judge Jobs")
 	_, ok = TemplateOf(&batchv1.Job{})
 	assert.False(t, ok)
-	assert.Len(t, Workloads(), 3)
+	assert.Len(t, Workloads(), 5)
+	_, ok = KindOf(&corev1.ReplicationController{})
+	assert.True(t, ok)
+	_, ok = TemplateOf(&corev1.ReplicationController{})
+	assert.False(t, ok, "a ReplicationController without a template has none")
 	for _, k := range Workloads() {
 		assert.True(t, k.IsWorkload(), k.Name)
 	}

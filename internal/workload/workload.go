@@ -70,7 +70,8 @@ type Related struct {
 }
 
 // Add records obj among the neighbours: a PodDisruptionBudget, a
-// HorizontalPodAutoscaler, a Service or a workload. It reports false, recording
+// HorizontalPodAutoscaler, a Service or a workload of a kind other kinds
+// read (not a ReplicaSet: Kind.NotANeighbour). It reports false, recording
 // nothing, for any other object.
 func (r *Related) Add(obj runtime.Object) bool {
 	switch o := obj.(type) {
@@ -81,6 +82,10 @@ func (r *Related) Add(obj runtime.Object) bool {
 	case *corev1.Service:
 		r.Services = append(r.Services, o)
 	default:
+		k, ok := KindOf(obj)
+		if !ok || k.NotANeighbour {
+			return false
+		}
 		w, ok := Of(obj)
 		if !ok {
 			return false

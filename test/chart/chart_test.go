@@ -92,7 +92,8 @@ func TestChartWebhookConfigurations(t *testing.T) {
 	t.Run("workload validation", func(t *testing.T) {
 		w := findWebhook(t, validating, webhook.ValidateWorkloadsPath)
 		want := map[string][]string{
-			"apps/v1":        {"deployments", "statefulsets", "daemonsets", "deployments/scale", "statefulsets/scale"},
+			"apps/v1":        {"deployments", "statefulsets", "daemonsets", "replicasets", "deployments/scale", "statefulsets/scale"},
+			"v1":             {"replicationcontrollers"},
 			"autoscaling/v2": {"horizontalpodautoscalers"},
 			"policy/v1":      {"poddisruptionbudgets"},
 		}
@@ -518,7 +519,8 @@ func TestChartRBAC(t *testing.T) {
 		{APIGroups: []string{"events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	}
 	audit := []rbacv1.PolicyRule{
-		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}},
+		{APIGroups: []string{""}, Resources: []string{"pods", "replicationcontrollers"}, Verbs: []string{"list"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: []string{"list"}},
 	}
 	leaderElection := []rbacv1.PolicyRule{
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},

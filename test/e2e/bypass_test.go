@@ -5,8 +5,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -97,4 +99,29 @@ func testScale(t *testing.T, e *env) {
 	require.NoError(t, scaleTo(4), "scaling up is admitted")
 	require.NoError(t, e.tenant.Get(t.Context(), client.ObjectKeyFromObject(d), d))
 	assert.Equal(t, int32(4), *d.Spec.Replicas)
+}
+
+// testReplicaSets: a ReplicaSet created directly, with one replica, is
+// denied in enforce as the same Deployment would be; the ReplicaSets the
+// Deployment controller creates never reach Ballast (matchConditions), so
+// a compliant Deployment rolls out as before.
+func testReplicaSets(t *testing.T, e *env) {
+	ns := e.namespace(t, "rs", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
+	d := badDeployment(ns, "direct")
+	rs := &appsv1.ReplicaSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "direct"},
+		Spec:       appsv1.ReplicaSetSpec{Replicas: d.Spec.Replicas, Selector: d.Spec.Selector, Template: d.Spec.Template},
+	}
+	err := e.tenant.Create(t.Context(), rs)
+	require.Error(t, err, "a bare ReplicaSet of 1 replica is denied in enforce")
+	assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
+	assert.Contains(t, err.Error(), "denies ReplicaSet "+ns+"/direct")
+	assert.Contains(t, err.Error(), "min-replicas: runs 1 replica")
+
+	good := compliantDeployment(ns, "rolled")
+	require.NoError(t, e.tenant.Create(t.Context(), good))
+	require.Eventually(t, func() bool {
+		var list appsv1.ReplicaSetList
+		return e.admin.List(t.Context(), &list, client.InNamespace(ns)) == nil && len(list.Items) == 1
+	}, waitTimeout, pollInterval, "the Deployment controller creates its ReplicaSet unhindered")
 }
