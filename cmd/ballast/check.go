@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/ballast-dev/ballast/internal/check"
+	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/policy"
 )
 
@@ -27,6 +30,8 @@ func newCheckCommand() *cobra.Command {
 		mode       string
 		namespace  string
 		output     string
+		maxFile    = sizeFlag(manifest.DefaultMaxFileSize)
+		maxDoc     = sizeFlag(manifest.DefaultMaxDocumentSize)
 	)
 	cmd := &cobra.Command{
 		Use:   "check -f PATH [-f PATH...]",
@@ -37,7 +42,10 @@ pods would receive and what could not be read.
 
 Manifests are files, directories (every .yaml, .yml and .json file below
 them) or - for standard input: multi-document YAML or JSON, Lists, and the
-output of helm template and kustomize build.
+output of helm template and kustomize build. In a directory only regular
+files (and symlinks to them) are read; a file named with -f is read
+whatever it is, such as -f <(helm template ...). Each file or stream is read
+up to --max-file-size, each document up to --max-document-size.
 
 Exit status: 0 when nothing would be denied, 1 when something would, 2 when
 some input could not be read or parsed (the rest is still reported) or the
@@ -68,6 +76,7 @@ command is misused.`,
 				Mode:      policy.Mode(mode),
 				Namespace: namespace,
 				Now:       time.Now(),
+				Limits:    manifest.Limits{File: int64(maxFile), Document: int64(maxDoc)},
 			})
 			write := report.WriteText
 			if output == outputJSON {
@@ -91,6 +100,8 @@ command is misused.`,
 	flags.StringVar(&mode, "mode", string(policy.ModeEnforce), "mode to judge every namespace in, unless the policy or a Namespace label turns it off: enforce, warn or dryrun")
 	flags.StringVarP(&namespace, "namespace", "n", "", "namespace of every object (default: the object's own, else default)")
 	flags.StringVarP(&output, "output", "o", outputText, "output format: text or json")
+	flags.Var(&maxFile, "max-file-size", "most bytes read of one file or of standard input, such as 64Mi; a larger input is an error")
+	flags.Var(&maxDoc, "max-document-size", "most bytes of one YAML document or JSON value, such as 8Mi; a larger one is an error and ends the reading of its input")
 	_ = cmd.MarkFlagRequired("filename") // the flag exists
 	return cmd
 }
@@ -102,3 +113,29 @@ func validateOutput(output string) error {
 	}
 	return nil
 }
+
+// sizeFlag is a flag holding a number of bytes, written as a quantity:
+// 64Mi, 512Ki, 1G or 1048576.
+type sizeFlag int64
+
+// String returns the size in binary units where it is a whole number of
+// them: 64Mi.
+func (s *sizeFlag) String() string {
+	return resource.NewQuantity(int64(*s), resource.BinarySI).String()
+}
+
+// Set parses a size.
+func (s *sizeFlag) Set(v string) error {
+	q, err := resource.ParseQuantity(v)
+	if err != nil {
+		return errors.New("not a size such as 64Mi, 512Ki or 1048576")
+	}
+	if q.Sign() <= 0 {
+		return errors.New("must be positive")
+	}
+	*s = sizeFlag(q.Value())
+	return nil
+}
+
+// Type names the flag's values in the help.
+func (*sizeFlag) Type() string { return "size" }

@@ -191,3 +191,62 @@ func TestCheckExitCodes(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckLimits(t *testing.T) {
+	compliant := readFile(t, filepath.Join(checkData, "manifests", "compliant.yaml"))
+	tests := map[string]struct {
+		args   []string
+		stdin  string
+		stdout string // a line the output holds
+		stderr string // a line the error output holds
+	}{
+		"a document over --max-document-size": {
+			args:   []string{"-f", "-", "--max-document-size", "1Ki"},
+			stdin:  "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  k: " + strings.Repeat("a", 2<<10) + "\n",
+			stdout: "  stdin:1: document larger than the document size limit of 1Ki (--max-document-size): the rest of the input is not read",
+		},
+		"an input over --max-file-size": {
+			args:   []string{"-f", "-", "--max-file-size", "100"},
+			stdin:  compliant,
+			stdout: "  stdin: larger than the file size limit of 100 (--max-file-size)",
+		},
+		"binary input": {
+			args:   []string{"-f", "-"},
+			stdin:  "\x00\x01{{ binary }}",
+			stdout: "  stdin: not YAML or JSON: a NUL byte at offset 0",
+		},
+		"a size that is not one": {
+			args:   []string{"-f", "-", "--max-file-size", "64MB"},
+			stderr: `Error: invalid argument "64MB" for "--max-file-size" flag: not a size such as 64Mi, 512Ki or 1048576`,
+		},
+		"a size of zero": {
+			args:   []string{"-f", "-", "--max-document-size", "0"},
+			stderr: `Error: invalid argument "0" for "--max-document-size" flag: must be positive`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, stdout, stderr := run(t, tc.stdin, append([]string{"check"}, tc.args...)...)
+			assert.Equal(t, exitFailure, code)
+			if tc.stdout != "" {
+				assert.Contains(t, strings.Split(stdout, "\n"), tc.stdout, "stdout:\n%s", stdout)
+			}
+			if tc.stderr != "" {
+				assert.Contains(t, strings.Split(stderr, "\n"), tc.stderr, "stderr:\n%s", stderr)
+			}
+		})
+	}
+}
+
+func TestCheckLimitsAreSizes(t *testing.T) {
+	cmd := newCheckCommand()
+	for flag, want := range map[string]string{"max-file-size": "64Mi", "max-document-size": "8Mi"} {
+		f := cmd.Flags().Lookup(flag)
+		require.NotNil(t, f, flag)
+		assert.Equal(t, want, f.DefValue, flag)
+		require.NoError(t, f.Value.Set("1.5Ki"))
+		assert.Equal(t, "1536", f.Value.String())
+		require.NoError(t, f.Value.Set("2Gi"))
+		assert.Equal(t, "2Gi", f.Value.String())
+	}
+}

@@ -41,6 +41,9 @@ type Options struct {
 	Namespace string
 	// Now is the moment exemptions expire against.
 	Now time.Time
+	// Limits bound what is read of each input; zero fields mean the
+	// defaults of package manifest.
+	Limits manifest.Limits
 	// Engine judges the objects; nil means engine.Default().
 	Engine *engine.Engine
 }
@@ -52,7 +55,7 @@ type Options struct {
 // Services and workloads of the same namespace among the manifests as its
 // surroundings.
 func Run(opts Options) Report {
-	docs, errs := manifest.Read(opts.Paths, opts.Stdin)
+	docs, errs := manifest.ReadLimited(opts.Paths, opts.Stdin, opts.Limits)
 	c := newChecker(opts, docs)
 	r := Report{
 		Objects: make([]report.Object, 0, len(docs)),
@@ -114,24 +117,20 @@ func newChecker(opts Options, docs []manifest.Document) *checker {
 		if d.Object == nil {
 			continue
 		}
-		if _, judged := workload.KindOf(d.Object); !judged {
-			// A neighbour only, such as a Service: read, not judged.
-			if m, ok := d.Object.DeepCopyObject().(metav1.Object); ok {
-				ns := c.namespaceOf(d)
-				m.SetNamespace(ns)
-				c.relate(ns, m.(runtime.Object))
-			}
-			continue
-		}
-		obj := d.Object.DeepCopyObject()
-		m, ok := obj.(metav1.Object)
+		// Run owns the documents: their objects are placed in their
+		// namespace where they are, as a copy of each would double the
+		// memory a large input takes.
+		m, ok := d.Object.(metav1.Object)
 		if !ok {
-			continue // every evaluated kind has metadata
+			continue // every kind decoded has metadata
 		}
 		ns := c.namespaceOf(d)
 		m.SetNamespace(ns)
-		c.objects[i], c.namespaces[i] = obj, ns
-		c.relate(ns, obj)
+		c.relate(ns, d.Object)
+		if _, judged := workload.KindOf(d.Object); judged {
+			c.objects[i], c.namespaces[i] = d.Object, ns
+		}
+		// else a neighbour only, such as a Service: read, not judged.
 	}
 	return c
 }

@@ -8,4 +8,10 @@
 // the *List kinds) are expanded to their items. The kinds Ballast evaluates
 // are decoded into their typed Go objects; other kinds are kept, untyped, so
 // that output can count them.
+//
+// Input is read one document at a time, within Limits on the size of a file
+// and of a document, and input that is not text is reported unparsed, so
+// that /dev/zero, an endless pipe or a binary file ends with an Error rather
+// than a hang or an exhausted memory. Directories are walked for regular
+// files only.
 package manifest

@@ -22,6 +22,10 @@ func FuzzRead(f *testing.F) {
 		"a: &a [*a]\n",
 		"- a\n---\n42\n---\n\"s\"\n---\nnull\n",
 		"\xef\xbb\xbf---\r\napiVersion: v1\r\nkind: Namespace\r\nmetadata:\r\n  name: shop\r\n  labels: {ballast.dev/mode: enforce}\r\n",
+		"\x1f\x8b\x08\x00{{\xff}}",
+		utf16LE("---\n" + deployment + "---\n" + deployment),
+		"\n\n{\"apiVersion\": \"v1\", \"kind\": \"List\", \"items\": [\n  {\"apiVersion\": \"v1\", \"kind\": \"Pod\"}\n]}\n{",
+		"{apiVersion: v1,\n kind: Pod}\n---\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

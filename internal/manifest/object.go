@@ -32,9 +32,10 @@ func (h *header) isList() bool {
 }
 
 // object reads one object, or the items of a list, from its JSON. src is
-// where it starts; node, when not nil, is its YAML node, whose lines are
-// counted from base, so that list items get their own line.
-func (r *reader) object(src Source, base int, template string, data []byte, node *yamlv3.Node) {
+// where it starts. The lines of a list's items are counted from base, in
+// node, its YAML node, or else in text, the YAML or JSON it was read from,
+// which is parsed only then.
+func (r *reader) object(src Source, base int, template string, data, text []byte, node *yamlv3.Node) {
 	if len(data) == 0 || data[0] != '{' {
 		r.fail(src, fmt.Errorf("not a Kubernetes object: the document is %s", describeJSON(data)))
 		return
@@ -52,6 +53,11 @@ func (r *reader) object(src Source, base int, template string, data []byte, node
 		r.fail(src, fmt.Errorf(`invalid %s: "apiVersion" is missing`, h.Kind))
 		return
 	case h.isList():
+		if node == nil && text != nil {
+			var root yamlv3.Node
+			_ = yamlv3.Unmarshal(text, &root) // only for the lines of the items
+			node = documentNode(&root)
+		}
 		r.list(src, base, template, &h, node)
 		return
 	}
@@ -95,7 +101,7 @@ func (r *reader) list(src Source, base int, template string, h *header, node *ya
 			n = nodes[i]
 			at.Line = base + n.Line
 		}
-		r.object(at, base, template, item, n)
+		r.object(at, base, template, item, nil, n)
 	}
 }
 

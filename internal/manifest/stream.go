@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,68 +10,246 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	yamlv3 "go.yaml.in/yaml/v3"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	"sigs.k8s.io/yaml"
 )
 
-// stream reads the documents of one file: a JSON stream when it starts
-// like JSON and parses as such, else multi-document YAML.
-func (r *reader) stream(name string, data []byte) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if first := bytes.TrimLeft(data, " \t\r\n"); len(first) > 0 && first[0] == '{' && r.jsonStream(name, data) {
+// ErrNotText is the error of an input that is not text, so neither YAML
+// nor JSON: a binary file, or text in an encoding other than UTF-8.
+var ErrNotText = errors.New("not YAML or JSON")
+
+// bufferSize is the size of the buffer an input is read through: the
+// longest stretch of leading white space past which JSON is still
+// recognised, and a line's chunk.
+const bufferSize = 64 << 10
+
+// headSize is how much of an input is looked at to tell text from binary.
+const headSize = 1 << 10
+
+// utf8BOM is the byte order mark some editors write at the start of UTF-8.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
+// stream reads the documents of one input, document by document: a JSON
+// stream when it starts like JSON and parses as such, else multi-document
+// YAML. UTF-16 with a byte order mark is read as its UTF-8; other input
+// that is not UTF-8 text is reported without being parsed.
+func (r *reader) stream(name string, in io.Reader) {
+	lr := &limitReader{r: in, left: r.limits.File}
+	if r.buffer == nil {
+		r.buffer = bufio.NewReaderSize(lr, bufferSize)
+	} else {
+		r.buffer.Reset(lr)
+	}
+	br := r.buffer
+	// Peek errors are the reader's, which repeats them on the next read.
+	if b, _ := br.Peek(2); bytes.Equal(b, []byte{0xff, 0xfe}) || bytes.Equal(b, []byte{0xfe, 0xff}) {
+		utf16 := unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, utf16), bufferSize)
+	}
+	if b, _ := br.Peek(len(utf8BOM)); bytes.Equal(b, utf8BOM) {
+		_, _ = br.Discard(len(utf8BOM)) // cannot fail: the bytes are buffered
+	}
+	head, err := br.Peek(headSize)
+	if why := notText(head, errors.Is(err, io.EOF)); why != "" {
+		r.fail(Source{File: name}, fmt.Errorf("%w: %s", ErrNotText, why))
 		return
 	}
-	r.yamlStream(name, data)
+	if firstByte(br) == '{' {
+		rest, ok := r.jsonStream(name, br)
+		if ok {
+			return
+		}
+		br = bufio.NewReaderSize(rest, bufferSize)
+	}
+	r.yamlStream(name, br)
+}
+
+// notText says why head, the start of an input, is not UTF-8 text, or
+// returns "". whole says that head is the entire input; otherwise its last
+// character may be cut short, and is not looked at.
+func notText(head []byte, whole bool) string {
+	for i := 0; i < len(head); {
+		if !whole && !utf8.FullRune(head[i:]) {
+			return "" // the last character, cut short
+		}
+		c, size := utf8.DecodeRune(head[i:])
+		switch {
+		case c == 0:
+			return fmt.Sprintf("a NUL byte at offset %d", i)
+		case c == utf8.RuneError && size == 1:
+			return fmt.Sprintf("invalid UTF-8 at offset %d", i)
+		}
+		i += size
+	}
+	return ""
+}
+
+// firstByte returns the first byte of br that is not white space, looking
+// no further than its buffer, or 0.
+func firstByte(br *bufio.Reader) byte {
+	for n := headSize; n <= br.Size(); n *= 2 {
+		b, err := br.Peek(n)
+		if rest := bytes.TrimLeft(b, " \t\r\n"); len(rest) > 0 {
+			return rest[0]
+		}
+		if err != nil {
+			return 0
+		}
+	}
+	return 0
 }
 
 // jsonStream reads a stream of JSON values. It returns false, having read
 // nothing, when the first value is not JSON (YAML flow style starts with a
-// brace too); after that, an error ends the stream, whose end cannot be
-// found again.
-func (r *reader) jsonStream(name string, data []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(data))
+// brace too), with a reader of the whole input; after that, an error ends
+// the stream, whose end cannot be found again.
+func (r *reader) jsonStream(name string, in io.Reader) (io.Reader, bool) {
+	rec := &recorder{r: in, line: 1}
+	dec := json.NewDecoder(rec)
 	for n := 0; ; n++ {
-		start := int(dec.InputOffset())
-		start += len(data[start:]) - len(bytes.TrimLeft(data[start:], " \t\r\n"))
-		line := 1 + bytes.Count(data[:start], []byte("\n"))
+		end := dec.InputOffset()
+		rec.drop(end)
+		rec.max = end + r.limits.Document
 		var raw json.RawMessage
 		err := dec.Decode(&raw)
+		line := rec.nextLine()
 		switch {
 		case errors.Is(err, io.EOF):
-			return true
+			return nil, true
+		case err != nil && rec.err != nil:
+			r.stopped(name, line, rec.err)
+			return nil, true
 		case err != nil && n == 0:
-			return false
+			return io.MultiReader(bytes.NewReader(rec.buf), in), false
 		case err != nil:
 			r.fail(Source{File: name, Line: line}, fmt.Errorf("invalid JSON: %w", err))
-			return true
+			return nil, true
 		}
-		var root yamlv3.Node
-		_ = yamlv3.Unmarshal(raw, &root) // only for the lines of list items
-		r.object(Source{File: name, Line: line}, line-1, "", raw, documentNode(&root))
+		r.object(Source{File: name, Line: line}, line-1, "", raw, raw, nil)
 	}
 }
 
-// yamlStream splits multi-document YAML on its `---` lines and reads each
-// document.
-func (r *reader) yamlStream(name string, data []byte) {
-	start, startLine := 0, 1
-	for off, line := 0, 1; off < len(data); line++ {
-		end := bytes.IndexByte(data[off:], '\n')
-		next := len(data)
-		if end >= 0 {
-			end += off
-			next = end + 1
-		} else {
-			end = len(data)
-		}
-		if isSeparator(data[off:end]) {
-			r.yamlDocument(Source{File: name, Line: startLine}, data[start:off])
-			start, startLine = next, line+1
-		}
-		off = next
+// recorder keeps what a JSON decoder reads of a stream, from the end of the
+// last value read, so that the line where each value starts can be counted
+// and so that the first value can be read again as YAML. It fails reads
+// past max with ErrDocumentTooLarge.
+type recorder struct {
+	r io.Reader
+	// buf holds the bytes read from offset base on; line is the line at
+	// base.
+	buf        []byte
+	base, read int64
+	line       int
+	max        int64
+	// err is the first error of r other than io.EOF.
+	err error
+}
+
+func (t *recorder) Read(p []byte) (int, error) {
+	if t.read >= t.max {
+		t.err = ErrDocumentTooLarge
+		return 0, t.err
 	}
-	r.yamlDocument(Source{File: name, Line: startLine}, data[start:])
+	if int64(len(p)) > t.max-t.read {
+		p = p[:t.max-t.read]
+	}
+	n, err := t.r.Read(p)
+	t.buf = append(t.buf, p[:n]...)
+	t.read += int64(n)
+	if err != nil && !errors.Is(err, io.EOF) {
+		t.err = err
+	}
+	return n, err
+}
+
+// drop forgets the bytes before offset, counting their lines.
+func (t *recorder) drop(offset int64) {
+	k := int(offset - t.base)
+	t.line += bytes.Count(t.buf[:k], []byte("\n"))
+	t.buf, t.base = t.buf[k:], offset // the next append that outgrows it copies the rest
+}
+
+// nextLine returns the line of the first byte that is not white space,
+// from base on, or of the last byte read when there is none.
+func (t *recorder) nextLine() int {
+	ws := len(t.buf) - len(bytes.TrimLeft(t.buf, " \t\r\n"))
+	return t.line + bytes.Count(t.buf[:ws], []byte("\n"))
+}
+
+// yamlStream reads multi-document YAML, one document at a time.
+func (r *reader) yamlStream(name string, in *bufio.Reader) {
+	s := splitter{in: in, max: r.limits.Document, buf: r.text}
+	defer func() { r.text = s.buf[:0] }()
+	for {
+		text, start, err := s.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return
+		case err != nil:
+			if offset, ok := firstContentLine(text); ok {
+				start += offset
+			}
+			r.stopped(name, start, err)
+			return
+		}
+		r.yamlDocument(Source{File: name, Line: start}, text)
+	}
+}
+
+// splitter cuts multi-document YAML on its `---` lines.
+type splitter struct {
+	in *bufio.Reader
+	// max is the most bytes of a document.
+	max int64
+	// lines counts the lines read.
+	lines int
+	done  bool
+	// buf holds the document being read; it is reused for the next.
+	buf []byte
+}
+
+// next returns the text of the next document, which is valid until the
+// next call, and the line it starts at; io.EOF after the last. On any other
+// error, text is what was read of the document.
+func (s *splitter) next() (text []byte, start int, err error) {
+	if s.done {
+		return nil, 0, io.EOF
+	}
+	s.buf, start = s.buf[:0], s.lines+1
+	for {
+		lineStart := len(s.buf)
+		var chunk []byte
+		chunk, err = s.in.ReadSlice('\n')
+		s.buf = append(s.buf, chunk...)
+		for errors.Is(err, bufio.ErrBufferFull) && int64(len(s.buf)) <= s.max {
+			chunk, err = s.in.ReadSlice('\n')
+			s.buf = append(s.buf, chunk...)
+		}
+		if len(s.buf) > lineStart {
+			s.lines++
+		}
+		eof := errors.Is(err, io.EOF)
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			return s.buf, start, ErrDocumentTooLarge
+		case err != nil && !eof:
+			return s.buf, start, err
+		}
+		s.done = eof
+		if isSeparator(bytes.TrimSuffix(s.buf[lineStart:], []byte("\n"))) {
+			return s.buf[:lineStart], start, nil
+		}
+		if int64(len(s.buf)) > s.max {
+			return s.buf, start, ErrDocumentTooLarge
+		}
+		if eof {
+			return s.buf, start, nil
+		}
+	}
 }
 
 // isSeparator reports whether a line separates YAML documents: `---`,
@@ -84,7 +263,8 @@ func isSeparator(line []byte) bool {
 	return len(rest) == 0 || rest[0] == '#'
 }
 
-// yamlDocument reads one YAML document; at is where its text starts.
+// yamlDocument reads one YAML document; at is where its text starts. text
+// is not kept.
 func (r *reader) yamlDocument(at Source, text []byte) {
 	offset, ok := firstContentLine(text)
 	if !ok {
@@ -93,25 +273,25 @@ func (r *reader) yamlDocument(at Source, text []byte) {
 	src := Source{File: at.File, Line: at.Line + offset}
 	data, err := yaml.YAMLToJSON(text)
 	if err != nil {
-		r.errs = append(r.errs, yamlError(at, src, text, err))
+		e := yamlError(at, src, text, err)
+		r.fail(e.Source, e.Err)
 		return
 	}
 	if bytes.Equal(data, []byte("null")) {
 		return // only comments, or an explicitly empty document
 	}
-	var root yamlv3.Node
-	_ = yamlv3.Unmarshal(text, &root) // only for the lines of list items
-	r.object(src, at.Line-1, helmTemplate(text), data, documentNode(&root))
+	r.object(src, at.Line-1, helmTemplate(text, offset), data, text, nil)
 }
 
 // firstContentLine returns the 0-based line of text where its content
 // starts, past blank and comment lines, and false when there is none.
 func firstContentLine(text []byte) (int, bool) {
-	for i, line := range strings.Split(string(text), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && line[0] != '#' {
+	for i := 0; len(text) > 0; i++ {
+		line, rest, _ := bytes.Cut(text, []byte("\n"))
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] != '#' {
 			return i, true
 		}
+		text = rest
 	}
 	return 0, false
 }
@@ -121,12 +301,18 @@ func firstContentLine(text []byte) (int, bool) {
 var helmSource = regexp.MustCompile(`(?m)^#\s*Source:\s*(\S.*?)\s*$`)
 
 // helmTemplate returns the template a document was rendered from, as named
-// by its leading `# Source:` comment, or "".
-func helmTemplate(text []byte) string {
-	offset, _ := firstContentLine(text)
-	head := strings.Join(strings.SplitN(string(text), "\n", offset+1)[:offset], "\n")
-	if m := helmSource.FindStringSubmatch(head); m != nil {
-		return m[1]
+// by a `# Source:` comment above its content, which starts at line offset
+// of text; or "".
+func helmTemplate(text []byte, offset int) string {
+	if offset == 0 {
+		return ""
+	}
+	end := -1 // the newline that ends the line before the content
+	for range offset {
+		end += 1 + bytes.IndexByte(text[end+1:], '\n')
+	}
+	if m := helmSource.FindSubmatch(text[:end]); m != nil {
+		return string(m[1])
 	}
 	return ""
 }
