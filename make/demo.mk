@@ -25,6 +25,10 @@ demo: k8s-bins helm build ## Run Ballast against a local control plane, apply sa
 test-e2e: k8s-bins helm ## Run only the end-to-end tests (test/e2e) on a real control plane.
 	HELM=$(HELM) BALLAST_REQUIRE_ENVTEST=1 $(GO) test -count=1 -timeout 15m $(E2E_FLAGS) ./test/e2e/
 
+.PHONY: attack-test
+attack-test: k8s-bins helm ## Attack `ballast serve`, run as the chart runs it, with the reviews of issue 11; report its peak RSS against the memory limit.
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) HELM=$(HELM) BALLAST_REQUIRE_ENVTEST=1 $(GO) test ./test/chart -run '^TestChartUnderAttack$$' -count=1 -v
+
 .PHONY: load-test
 load-test: k8s-bins ## Load-test the webhook over TLS on loopback: reviews/s, latency and peak memory, Pods then Deployments.
 	$(GO) build -o $(LOAD_BIN) ./test/load

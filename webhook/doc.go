@@ -22,7 +22,13 @@
 //
 // When Ballast itself fails (no policy loaded, a cache read error, a
 // panic), the answer follows the policy's onInternalError: admit with a
-// warning (the default) or deny. A request that is not what the path
-// serves (a wrong kind, an undecodable object) is answered with
-// HTTP 400 and a message saying what was wrong.
+// warning (the default) or deny. So does the answer to a review Ballast
+// does not judge because it exceeds one of the Limits: each path's handler
+// stands behind a gate that, before the body is read, refuses a review
+// larger than Limits.MaxRequestBytes and makes a review wait while the
+// reviews in flight fill Limits.MaxConcurrentReviews or
+// MaxConcurrentReviewBytes; the handlers count the containers of a Pod or
+// pod template before decoding it (Limits.MaxContainers). A request that
+// is not what the path serves (a wrong kind, an undecodable object) is
+// answered with HTTP 400 and a message saying what was wrong.
 package webhook

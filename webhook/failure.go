@@ -31,8 +31,12 @@ const (
 // decision is DecisionError.
 const AuditError = "error"
 
-// internalWarningPrefix starts the warning of a request admitted unchecked.
-const internalWarningPrefix = "ballast: internal error, request admitted unchecked: "
+// The warnings of a request admitted unchecked start with these: the first
+// after an internal error, the second when the request exceeds a limit.
+const (
+	internalWarningPrefix  = "ballast: internal error, request admitted unchecked: "
+	uncheckedWarningPrefix = "ballast: request admitted unchecked: "
+)
 
 // errPolicyNotLoaded is the internal error of a request that arrives
 // before any policy has loaded.
@@ -67,23 +71,52 @@ func (e *entry) Handle(ctx context.Context, req admission.Request) (resp admissi
 }
 
 // internalError answers a request Ballast failed to evaluate, per the
-// policy's onInternalError: admitted with a warning (allow, the default,
-// also when no policy has loaded) or an HTTP 500 error, which the API
-// server treats as a denial. keysAndValues are logged with the error.
+// policy's onInternalError (see unjudged). keysAndValues are logged with
+// the error.
 func (h *handler) internalError(ctx context.Context, req *admission.Request, err error, keysAndValues ...any) admission.Response {
-	onError := policy.InternalErrorAllow
-	if p := h.opts.Policy.Policy(); p != nil && p.Spec.OnInternalError != "" {
-		onError = p.Spec.OnInternalError
-	}
+	onError := onInternalError(h.opts.Policy)
 	logf.FromContext(ctx).Error(err, "internal error", append(keysAndValues, "onInternalError", onError)...)
 	h.opts.Metrics.ObserveInternalError(h.path)
 	h.opts.Metrics.ObserveDecision(resourceOf(req.Kind), req.Operation, DecisionError, metrics.NoMode)
+	return unjudged(onError, true, http.StatusInternalServerError, err)
+}
 
+// refuse answers a request Ballast will not judge because it exceeds one
+// of the Limits, per the policy's onInternalError (see unjudged): Ballast
+// cannot say what it would have decided. reason is one of the metrics'
+// Refused* reasons, code the HTTP status of a denial.
+func (h *handler) refuse(ctx context.Context, req *admission.Request, reason string, code int32, err error) admission.Response {
+	onError := onInternalError(h.opts.Policy)
+	logf.FromContext(ctx).Info("review refused", "reason", reason, "error", err.Error(), "onInternalError", onError)
+	h.opts.Metrics.ObserveRefused(h.path, reason)
+	h.opts.Metrics.ObserveDecision(resourceOf(req.Kind), req.Operation, DecisionError, metrics.NoMode)
+	return unjudged(onError, false, code, err)
+}
+
+// onInternalError returns the policy's answer to a request Ballast does not
+// judge: allow, the default, also when no policy has loaded.
+func onInternalError(p PolicySource) policy.OnInternalError {
+	if pol := p.Policy(); pol != nil && pol.Spec.OnInternalError != "" {
+		return pol.Spec.OnInternalError
+	}
+	return policy.InternalErrorAllow
+}
+
+// unjudged is the answer to a request Ballast did not judge, because of
+// err, an internal error or a limit the request exceeds, per onError:
+// admitted with a warning that says it went unchecked (allow), or an error
+// with HTTP status code (deny), which the API server treats as a denial.
+// Either records the decision "error" and err in the audit annotations.
+func unjudged(onError policy.OnInternalError, internal bool, code int32, err error) admission.Response {
+	denial, warning := "ballast: ", uncheckedWarningPrefix
+	if internal {
+		denial, warning = "ballast: internal error: ", internalWarningPrefix
+	}
 	var resp admission.Response
 	if onError == policy.InternalErrorDeny {
-		resp = admission.Errored(http.StatusInternalServerError, fmt.Errorf("ballast: internal error: %w", err))
+		resp = admission.Errored(code, fmt.Errorf("%s%w", denial, err))
 	} else {
-		resp = admission.Allowed("").WithWarnings(engine.ClipWarning(internalWarningPrefix + err.Error()))
+		resp = admission.Allowed("").WithWarnings(engine.ClipWarning(warning + err.Error()))
 	}
 	resp.AuditAnnotations = map[string]string{engine.AuditDecision: DecisionError, AuditError: engine.ClipWarning(err.Error())}
 	return resp

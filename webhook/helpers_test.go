@@ -142,6 +142,8 @@ type options struct {
 	objects []client.Object
 	// namespaceReader is the live reader of namespaces the cache misses.
 	namespaceReader client.Reader
+	// limits are the Limits; zero fields take their defaults.
+	limits webhook.Limits
 }
 
 // newEnv registers the handlers with the test policy, over a fake client
@@ -163,15 +165,21 @@ func newEnv(t testing.TB, o options) *env {
 		NamespaceReader: o.namespaceReader,
 		Now:             func() time.Time { return now },
 		Metrics:         metrics.NewRecorder(reg),
+		Limits:          o.limits,
 	}))
 	e := &env{hooks: map[string]http.Handler{}, reg: reg}
 	require.Len(t, srv.hooks, 3)
 	for path, h := range srv.hooks {
-		wh, ok := h.(*admission.Webhook)
-		require.True(t, ok, "%s: registered %T, want *admission.Webhook", path, h)
+		// Each path's admission.Webhook stands behind the gate that
+		// enforces the limits.
+		gate, ok := h.(interface{ Unwrap() http.Handler })
+		require.True(t, ok, "%s: registered %T, want the gate of the limits", path, h)
+		wh, ok := gate.Unwrap().(*admission.Webhook)
+		require.True(t, ok, "%s: the gate serves %T, want *admission.Webhook", path, gate.Unwrap())
 		require.NotNil(t, wh.RecoverPanic)
 		require.True(t, *wh.RecoverPanic)
-		e.hooks[path] = withLogger(t, wh)
+		withLogger(t, wh)
+		e.hooks[path] = h
 	}
 	return e
 }
@@ -185,9 +193,9 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// withLogger makes wh log through testr under a *testing.T; under
-// benchmarks and fuzzing it logs through the global logger, which
-// discards.
+// withLogger makes wh log through testr under a *testing.T (changing wh
+// itself); under benchmarks and fuzzing it logs through the global
+// logger, which discards.
 func withLogger(t testing.TB, wh *admission.Webhook) http.Handler {
 	t.Helper()
 	tt, ok := t.(*testing.T)

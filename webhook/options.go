@@ -49,6 +49,9 @@ type Options struct {
 	Now func() time.Time
 	// Metrics records Ballast's metrics. Nil records none.
 	Metrics *metrics.Recorder
+	// Limits bound what one review may cost and how many are judged at
+	// once. Zero fields take their defaults.
+	Limits Limits
 }
 
 // CachedObjects returns one object of each kind the handlers read through
@@ -82,5 +85,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return o, nil
+	var err error
+	o.Limits, err = o.Limits.WithDefaults()
+	return o, err
 }

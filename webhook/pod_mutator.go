@@ -36,6 +36,9 @@ func (m *podMutator) Handle(ctx context.Context, req admission.Request) admissio
 	if req.Namespace == "" {
 		return m.badRequest(ctx, &req, errNoNamespace)
 	}
+	if resp, refused := m.tooManyContainers(ctx, &req, k, req.Object, "object"); refused {
+		return resp
+	}
 	var pod corev1.Pod
 	if err := decode(m.decoder, req.Object, &pod, k.gvk.Kind, "object"); err != nil {
 		return m.badRequest(ctx, &req, err)

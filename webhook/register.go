@@ -24,8 +24,11 @@ const (
 )
 
 // Register registers every Ballast handler on srv, the manager's webhook
-// server, at its path. It fails when opts lacks Policy or Reader, or when
-// one of the paths is registered already.
+// server, at its path, each behind a gate that enforces opts.Limits on the
+// HTTP request before its body is read; the three paths share the limits
+// of the reviews in flight. It fails when opts lacks Policy or Reader, when
+// its Limits are out of range, or when one of the paths is registered
+// already.
 func Register(srv ctrlwebhook.Server, opts Options) (err error) {
 	opts, err = opts.withDefaults()
 	if err != nil {
@@ -39,6 +42,7 @@ func Register(srv ctrlwebhook.Server, opts Options) (err error) {
 		}
 	}()
 	dec := newDecoder()
+	inFlight := newSlots(opts.Limits.MaxConcurrentReviews, opts.Limits.MaxConcurrentReviewBytes, opts.Metrics)
 	for _, r := range []struct {
 		path string
 		new  func(*handler) admission.Handler
@@ -48,10 +52,17 @@ func Register(srv ctrlwebhook.Server, opts Options) (err error) {
 		{ValidateNamespacesPath, func(h *handler) admission.Handler { return &namespaceGuard{h} }},
 	} {
 		h := &handler{path: r.path, opts: opts, decoder: dec}
-		srv.Register(r.path, &admission.Webhook{
-			Handler:        &entry{handler: h, next: r.new(h)},
-			RecoverPanic:   ptr.To(true),
-			LogConstructor: requestLogger(r.path),
+		srv.Register(r.path, &gate{
+			path: r.path,
+			next: &admission.Webhook{
+				Handler:        &entry{handler: h, next: r.new(h)},
+				RecoverPanic:   ptr.To(true),
+				LogConstructor: requestLogger(r.path),
+			},
+			maxBytes: opts.Limits.MaxRequestBytes,
+			slots:    inFlight,
+			policy:   opts.Policy,
+			metrics:  opts.Metrics,
 		})
 	}
 	return nil

@@ -47,6 +47,9 @@ func (v *workloadValidator) Handle(ctx context.Context, req admission.Request) a
 	if req.Namespace == "" {
 		return v.badRequest(ctx, &req, errNoNamespace)
 	}
+	if resp, refused := v.tooManyContainers(ctx, &req, k, req.Object, "object"); refused {
+		return resp
+	}
 	obj := k.newObject()
 	if err := decode(v.decoder, req.Object, obj, k.gvk.Kind, "object"); err != nil {
 		return v.badRequest(ctx, &req, err)
@@ -55,6 +58,9 @@ func (v *workloadValidator) Handle(ctx context.Context, req admission.Request) a
 		return v.skipped(&req)
 	}
 	if req.Operation == admissionv1.Update {
+		if resp, refused := v.tooManyContainers(ctx, &req, k, req.OldObject, "oldObject"); refused {
+			return resp
+		}
 		old := k.newObject()
 		if err := decode(v.decoder, req.OldObject, old, k.gvk.Kind, "oldObject"); err != nil {
 			return v.badRequest(ctx, &req, err)

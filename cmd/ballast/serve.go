@@ -3,6 +3,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/labels"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/server"
+	"github.com/ballast-dev/ballast/webhook"
 )
 
 // Defaults of serve's flags; the Helm chart mounts its volumes there.
@@ -24,6 +27,7 @@ func newServeCommand() *cobra.Command {
 	var (
 		cfg               server.Config
 		namespaceSelector string
+		memoryLimit       int64
 		zapOpts           zap.Options // the zero value logs JSON at info level
 	)
 	cmd := &cobra.Command{
@@ -36,6 +40,14 @@ The policy file is loaded before anything starts: a policy that does not load
 stops serve with every problem listed. Afterwards the file is reloaded when it
 changes; a change that does not load keeps the last good policy in force and
 is logged and counted in ballast_policy_reload_total{result="failure"}.
+
+Every review is bounded before it is read: its size (--max-request-bytes),
+the containers of its pod (--max-containers), and the reviews judged at once
+and their bytes (--max-concurrent-reviews, --max-concurrent-review-bytes). A
+review beyond a limit is not judged: it is answered per the policy's
+onInternalError, like any review Ballast fails to judge. With --memory-limit
+(the container's memory limit), serve sets the Go runtime's soft memory limit
+to 90% of it, unless GOMEMLIMIT is set.
 
 The serving certificate (tls.crt and tls.key in --cert-dir) is reloaded when
 its files change. On SIGTERM the webhook server stops accepting connections,
@@ -61,6 +73,12 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 			}
 			cfg.RestConfig = restConfig
 			cfg.Logger = log
+			if soft, why := goMemoryLimit(memoryLimit, os.Getenv); soft > 0 {
+				debug.SetMemoryLimit(soft)
+				log.Info("Go memory limit set", "memoryLimit", memoryLimit, "goMemoryLimit", soft)
+			} else {
+				log.Info("Go memory limit not set by serve", "reason", why, "goMemoryLimit", debug.SetMemoryLimit(-1))
+			}
 			srv, err := server.New(cfg)
 			if err != nil {
 				return err
@@ -70,6 +88,8 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		},
 	}
 
+	cfg.Limits.MaxRequestBytes = webhook.DefaultMaxRequestBytes
+	cfg.Limits.MaxConcurrentReviewBytes = webhook.DefaultMaxConcurrentReviewBytes
 	f := cmd.Flags()
 	f.SortFlags = false
 	f.StringVar(&cfg.PolicyFile, "policy-file", defaultPolicyFile,
@@ -82,6 +102,16 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 		"Port of the webhook server.")
 	f.BoolVar(&cfg.EnableHTTP2, "enable-http2", false,
 		"Let the webhook server negotiate HTTP/2; off by default because of the HTTP/2 rapid reset attack (CVE-2023-44487).")
+	f.Var(bytesFlag{&cfg.Limits.MaxRequestBytes}, "max-request-bytes",
+		"The largest admission review, such as 7Mi; larger ones are not read, and answered per the policy's onInternalError. At most 7Mi.")
+	f.IntVar(&cfg.Limits.MaxContainers, "max-containers", webhook.DefaultMaxContainers,
+		"The most containers (init, regular and ephemeral) of a pod or pod template; a review of more is not judged, and answered per the policy's onInternalError.")
+	f.IntVar(&cfg.Limits.MaxConcurrentReviews, "max-concurrent-reviews", webhook.DefaultMaxConcurrentReviews,
+		"The most admission reviews judged at once; others wait up to half the API server's timeout, then are answered per the policy's onInternalError.")
+	f.Var(bytesFlag{&cfg.Limits.MaxConcurrentReviewBytes}, "max-concurrent-review-bytes",
+		"The most bytes of admission reviews judged at once, such as 8Mi; at least --max-request-bytes. Reviews that would exceed it wait as above.")
+	f.Var(bytesFlag{&memoryLimit}, "memory-limit",
+		"The container's memory limit, such as 256Mi (the chart passes limits.memory); serve sets the Go runtime's soft memory limit to 90% of it, unless GOMEMLIMIT is set. 0: none.")
 	f.StringVar(&cfg.MetricsBindAddress, "metrics-bind-address", ":8080",
 		`Address of the Prometheus metrics endpoint; "0" disables it.`)
 	f.StringVar(&cfg.HealthProbeBindAddress, "health-probe-bind-address", ":8081",

@@ -38,6 +38,7 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	require.Equal(t, exitOK, code, stderr.String())
 	for _, flag := range []string{
 		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
+		"--max-request-bytes", "--max-containers", "--max-concurrent-reviews", "--max-concurrent-review-bytes", "--memory-limit",
 		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--audit-interval", "--leader-elect",
 		"--leader-election-namespace", "--graceful-shutdown-timeout", "--kubeconfig",
 		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
@@ -91,6 +92,28 @@ func TestServeRejectsABadNamespaceSelector(t *testing.T) {
 
 	assert.NotEqual(t, exitOK, code)
 	assert.Contains(t, stderr.String(), "--namespace-selector")
+}
+
+func TestServeRejectsLimitsOutOfRange(t *testing.T) {
+	dir := t.TempDir()
+	policyFile := writeTestFile(t, dir, "policy.yaml", "")
+	kubeconfig := writeTestFile(t, dir, "kubeconfig", unreachableKubeconfig)
+
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{
+		"serve", "--kubeconfig", kubeconfig, "--policy-file", policyFile, "--cert-dir", dir,
+		"--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+		"--max-request-bytes", "8Mi", "--max-concurrent-review-bytes", "1Mi",
+	}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), "the largest review, 8388608 bytes, must be positive and at most 7340032 bytes")
+	assert.Contains(t, stderr.String(), "the most bytes of reviews judged at once, 1048576, must be at least the largest review")
+
+	stderr.Reset()
+	code = Execute([]string{"serve", "--memory-limit", "lots"}, strings.NewReader(""), &stdout, &stderr)
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), `invalid argument "lots" for "--memory-limit" flag: not a quantity of bytes`)
 }
 
 func TestServeRejectsArguments(t *testing.T) {

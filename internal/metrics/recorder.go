@@ -20,6 +20,10 @@ type Recorder struct {
 	mutations      *prometheus.CounterVec
 	internalErrors *prometheus.CounterVec
 
+	refused       *prometheus.CounterVec
+	inFlight      prometheus.Gauge
+	inFlightBytes prometheus.Gauge
+
 	reloadSuccess     prometheus.Counter
 	reloadFailure     prometheus.Counter
 	lastReloadSuccess prometheus.Gauge
@@ -62,6 +66,13 @@ func NewRecorder(reg prometheus.Registerer) *Recorder {
 		internalErrors: counter("internal_errors_total",
 			"Admission requests Ballast failed to evaluate (cache read error, no policy, panic), answered per the policy's onInternalError, by webhook path.",
 			"path"),
+		refused: counter("reviews_refused_total",
+			"Admission reviews Ballast did not judge because they exceed a limit (too_large, too_many_containers, busy), answered per the policy's onInternalError, by webhook path and reason.",
+			"path", "reason"),
+		inFlight: gauge("reviews_in_flight",
+			"Admission reviews being judged now; at most --max-concurrent-reviews."),
+		inFlightBytes: gauge("review_bytes_in_flight",
+			"Bytes of the admission reviews being judged now; at most --max-concurrent-review-bytes."),
 		reloadSuccess: reloads.WithLabelValues("success"),
 		reloadFailure: reloads.WithLabelValues("failure"),
 		lastReloadSuccess: gauge("policy_last_reload_success",
@@ -72,7 +83,7 @@ func NewRecorder(reg prometheus.Registerer) *Recorder {
 		exemptionsExpiringSoon: exemptions.WithLabelValues("expiring_soon"),
 		exemptionsExpired:      exemptions.WithLabelValues("expired"),
 	}
-	reg.MustRegister(r.decisions, r.findings, r.mutations, r.internalErrors,
+	reg.MustRegister(r.decisions, r.findings, r.mutations, r.internalErrors, r.refused, r.inFlight, r.inFlightBytes,
 		reloads, r.lastReloadSuccess, r.generation, exemptions)
 	return r
 }

@@ -41,11 +41,30 @@ func TestNewRecorderRegistersEveryMetric(t *testing.T) {
 		"ballast_policy_last_reload_success": {},
 		"ballast_policy_generation":          {},
 		"ballast_exemptions":                 {"state": "expiring_soon"},
+		"ballast_reviews_in_flight":          {},
+		"ballast_review_bytes_in_flight":     {},
 	} {
 		assert.Zero(t, value(t, reg, name, labels), name)
 	}
 	_, again := metricstest.Value(t, reg, "ballast_policy_reload_total", map[string]string{"result": "failure"})
 	assert.True(t, again)
+}
+
+func TestObserveLimits(t *testing.T) {
+	r, reg := newRecorder(t)
+	r.ObserveRefused("/mutate-pods", metrics.RefusedTooManyContainers)
+	r.ObserveRefused("/mutate-pods", metrics.RefusedTooManyContainers)
+	r.ObserveRefused("/validate-workloads", metrics.RefusedBusy)
+	r.SetInFlight(3, 12345)
+
+	assert.Equal(t, 2.0, value(t, reg, "ballast_reviews_refused_total", map[string]string{"path": "/mutate-pods", "reason": "too_many_containers"}))
+	assert.Equal(t, 1.0, value(t, reg, "ballast_reviews_refused_total", map[string]string{"path": "/validate-workloads", "reason": "busy"}))
+	assert.Equal(t, 3.0, value(t, reg, "ballast_reviews_in_flight", nil))
+	assert.Equal(t, 12345.0, value(t, reg, "ballast_review_bytes_in_flight", nil))
+
+	var nothing *metrics.Recorder
+	nothing.ObserveRefused("/mutate-pods", metrics.RefusedTooLarge)
+	nothing.SetInFlight(1, 1)
 }
 
 func TestNewRecorderPanicsOnDuplicateRegistration(t *testing.T) {

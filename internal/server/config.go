@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
+
+	"github.com/ballast-dev/ballast/webhook"
 )
 
 // Defaults of the Config fields that have one.
@@ -54,6 +56,9 @@ type Config struct {
 	// EnableHTTP2 lets the webhook server negotiate HTTP/2. It is off by
 	// default because of the HTTP/2 rapid reset attack (CVE-2023-44487).
 	EnableHTTP2 bool
+	// Limits bound what one admission review may cost and how many are
+	// judged at once (webhook.Limits); zero fields take their defaults.
+	Limits webhook.Limits
 
 	// MetricsBindAddress is the address of the Prometheus metrics
 	// endpoint, such as ":8080". Empty or "0" disables it.
@@ -117,6 +122,9 @@ func (c *Config) validate() error {
 	}
 	if c.CertDir == "" {
 		errs = append(errs, errors.New("a certificate directory is required"))
+	}
+	if _, err := c.Limits.WithDefaults(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.AuditUnreadyAfter < 0 {
 		errs = append(errs, fmt.Errorf("the audit's unready-after duration %s is negative", c.AuditUnreadyAfter))

@@ -16,7 +16,9 @@
 //   - The webhook server serves the handlers of package webhook over TLS
 //     1.2 or later, with the key pair of Config.CertDir, which a
 //     certwatcher reloads when the files change. HTTP/2 is off unless
-//     Config.EnableHTTP2 (CVE-2023-44487, HTTP/2 rapid reset).
+//     Config.EnableHTTP2 (CVE-2023-44487, HTTP/2 rapid reset). What one
+//     review may cost and how many are judged at once is bounded by
+//     Config.Limits (webhook.Limits).
 //   - The policy comes from a policyfile.Watcher: loaded before anything
 //     starts, reloaded on change, the last good one kept when a change is
 //     broken.

@@ -150,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		NamespaceReader: mgr.GetAPIReader(),
 		Now:             cfg.Now,
 		Metrics:         recorder,
+		Limits:          cfg.Limits,
 	}); err != nil {
 		return nil, err
 	}

@@ -771,8 +771,9 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 	webhookPort, err := netutil.FreePort("127.0.0.1")
 	require.NoError(t, err)
 	ctr := pod.Containers[0]
+	env := kubeletEnv(t, ctr)
 	var args []string
-	for _, a := range ctr.Args {
+	for _, a := range expandArgs(ctr.Args, env) {
 		name, _, _ := strings.Cut(a, "=")
 		switch name {
 		case "--policy-file":
@@ -793,6 +794,7 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 
 	var logs logbuf.Buffer
 	cmd := exec.Command(ballastBinary(t), args...)
+	cmd.Env = environ(os.Environ(), env)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)

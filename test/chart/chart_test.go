@@ -201,6 +201,37 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	assert.Equal(t, ptr.To(false), ctr.SecurityContext.AllowPrivilegeEscalation)
 	assert.Equal(t, []corev1.Capability{"ALL"}, ctr.SecurityContext.Capabilities.Drop)
 	assert.NotEmpty(t, ctr.Resources.Limits.Memory().String())
+
+	// The limits of a review, and the memory limit, which serve reads
+	// from the container's own limits.memory.
+	for _, arg := range []string{
+		"--max-request-bytes=7Mi", "--max-containers=250", "--max-concurrent-reviews=32", "--max-concurrent-review-bytes=8Mi",
+		"--memory-limit=$(BALLAST_MEMORY_LIMIT)",
+	} {
+		assert.Contains(t, ctr.Args, arg)
+	}
+	require.Len(t, ctr.Env, 1)
+	assert.Equal(t, corev1.EnvVar{Name: "BALLAST_MEMORY_LIMIT", ValueFrom: &corev1.EnvVarSource{
+		ResourceFieldRef: &corev1.ResourceFieldSelector{ContainerName: ctr.Name, Resource: "limits.memory"},
+	}}, ctr.Env[0])
+	assert.Contains(t, expandArgs(ctr.Args, kubeletEnv(t, ctr)), "--memory-limit=268435456")
+
+	t.Run("the limits follow the values", func(t *testing.T) {
+		r := renderChart(t, "--set", "reviewLimits.maxRequestBytes=6291456", "--set", "reviewLimits.maxContainers=50",
+			"--set", "reviewLimits.maxConcurrentReviews=8", "--set", "reviewLimits.maxConcurrentReviewBytes=64Mi")
+		var d appsv1.Deployment
+		r.object(t, "Deployment", releaseName, &d)
+		args := d.Spec.Template.Spec.Containers[0].Args
+		for _, arg := range []string{
+			"--max-request-bytes=6291456", "--max-containers=50", "--max-concurrent-reviews=8", "--max-concurrent-review-bytes=64Mi",
+		} {
+			assert.Contains(t, args, arg, "a number of bytes without the exponent of Helm's floats")
+		}
+		_, err := tryRenderChart(t, "--set", "reviewLimits.maxRequestBytes=8388608")
+		assert.ErrorContains(t, err, "maxRequestBytes", "the schema refuses more than 7Mi")
+		_, err = tryRenderChart(t, "--set", "reviewLimits.maxConcurrentReviewBytes=lots")
+		assert.ErrorContains(t, err, "maxConcurrentReviewBytes")
+	})
 }
 
 // TestChartValues renders the chart with values that change the webhook

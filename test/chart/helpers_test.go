@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/require"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -337,4 +340,68 @@ var strictScheme = func() *runtime.Scheme {
 // type does not have.
 func runtimeFromUnstructured(u *unstructured.Unstructured, obj any) error {
 	return runtime.DefaultUnstructuredConverter.FromUnstructuredWithValidation(u.Object, obj, true)
+}
+
+// kubeletEnv returns the environment of ctr as the kubelet gives it: the
+// values, and for a resourceFieldRef of the container itself the resource
+// divided by the divisor (1 by default), rounded up. It fails on other
+// sources, which the chart does not use.
+func kubeletEnv(t *testing.T, ctr corev1.Container) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	for _, e := range ctr.Env {
+		switch {
+		case e.ValueFrom == nil:
+			env[e.Name] = e.Value
+		case e.ValueFrom.ResourceFieldRef != nil:
+			env[e.Name] = resourceFieldValue(t, ctr, e.ValueFrom.ResourceFieldRef)
+		default:
+			t.Fatalf("env %s: only values and resourceFieldRefs are emulated", e.Name)
+		}
+	}
+	return env
+}
+
+// environ returns base with the variables of env added.
+func environ(base []string, env map[string]string) []string {
+	out := slices.Clone(base)
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// expandArgs expands each $(VAR) of env in args, as the kubelet does.
+func expandArgs(args []string, env map[string]string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		for k, v := range env {
+			a = strings.ReplaceAll(a, "$("+k+")", v)
+		}
+		out[i] = a
+	}
+	return out
+}
+
+// resourceFieldValue is the value the kubelet gives an environment
+// variable from a resourceFieldRef of the container itself: the resource
+// divided by the divisor (1 by default), rounded up.
+func resourceFieldValue(t *testing.T, ctr corev1.Container, ref *corev1.ResourceFieldSelector) string {
+	t.Helper()
+	require.Contains(t, []string{"", ctr.Name}, ref.ContainerName)
+	var q resource.Quantity
+	switch ref.Resource {
+	case "limits.memory":
+		q = *ctr.Resources.Limits.Memory()
+	case "requests.memory":
+		q = *ctr.Resources.Requests.Memory()
+	default:
+		t.Fatalf("resourceFieldRef %s is not emulated", ref.Resource)
+	}
+	require.False(t, q.IsZero(), "the container sets %s", ref.Resource)
+	divisor := int64(1)
+	if !ref.Divisor.IsZero() {
+		divisor = ref.Divisor.Value()
+	}
+	return strconv.FormatInt((q.Value()+divisor-1)/divisor, 10)
 }

@@ -200,6 +200,7 @@ var alertMetrics = map[string]string{
 	"BallastWebhookErrors":      "controller_runtime_webhook_requests_total",
 	"BallastSlow":               "controller_runtime_webhook_latency_seconds_bucket",
 	"BallastInternalErrors":     "ballast_internal_errors_total",
+	"BallastReviewsRefused":     "ballast_reviews_refused_total",
 	"BallastPolicyReloadFailed": "ballast_policy_last_reload_success",
 	"BallastPolicyDrift":        "ballast_policy_generation",
 	"BallastExemptionExpiring":  "ballast_exemptions",
@@ -253,7 +254,7 @@ func TestChartPrometheusRule(t *testing.T) {
 			return out
 		}
 		open, closed := severities(), severities("--set", "webhook.failurePolicy=Fail", "--set", "policy.onInternalError=deny")
-		for _, name := range []string{"BallastDown", "BallastWebhookErrors", "BallastInternalErrors"} {
+		for _, name := range []string{"BallastDown", "BallastWebhookErrors", "BallastInternalErrors", "BallastReviewsRefused"} {
 			assert.Equal(t, "warning", open[name], name)
 			assert.Equal(t, "critical", closed[name], name)
 		}
@@ -288,11 +289,12 @@ func TestChartPrometheusRule(t *testing.T) {
 	})
 }
 
-// TestChartNetworkPolicy checks that the NetworkPolicy admits the API
-// server on the webhook port and Prometheus's namespace on the metrics
-// port, both named as the container names them.
+// TestChartNetworkPolicy checks that the NetworkPolicy, on by default,
+// admits the API server on the webhook port and Prometheus's namespace on
+// the metrics port, both named as the container names them, and no one
+// else on the health port (the kubelet comes from the node).
 func TestChartNetworkPolicy(t *testing.T) {
-	r := renderChart(t, "--set", "networkPolicy.enabled=true")
+	r := renderChart(t)
 	var np networkingv1.NetworkPolicy
 	r.object(t, "NetworkPolicy", releaseName, &np)
 	var d appsv1.Deployment
@@ -319,7 +321,7 @@ func TestChartNetworkPolicy(t *testing.T) {
 	assert.Nil(t, metricsRule.From[0].PodSelector)
 
 	t.Run("values", func(t *testing.T) {
-		r := renderChart(t, "--set", "networkPolicy.enabled=true",
+		r := renderChart(t,
 			"--set", "networkPolicy.webhook.from[0].ipBlock.cidr=10.0.0.0/28",
 			"--set", "networkPolicy.metrics.namespace=observability",
 			"--set", "networkPolicy.metrics.podSelector.matchLabels.app=prometheus")
@@ -329,9 +331,20 @@ func TestChartNetworkPolicy(t *testing.T) {
 		assert.Equal(t, "observability", np.Spec.Ingress[1].From[0].NamespaceSelector.MatchLabels[corev1.LabelMetadataName])
 		assert.Equal(t, map[string]string{"app": "prometheus"}, np.Spec.Ingress[1].From[0].PodSelector.MatchLabels)
 
-		r = renderChart(t, "--set", "networkPolicy.enabled=true", "--set", "metrics.enabled=false")
+		r = renderChart(t, "--set", "metrics.enabled=false")
 		r.object(t, "NetworkPolicy", releaseName, &np)
 		assert.Len(t, np.Spec.Ingress, 1, "no metrics port, no rule for it")
+
+		r = renderChart(t, "--set", "networkPolicy.health.from[0].namespaceSelector.matchLabels.team=sre")
+		r.object(t, "NetworkPolicy", releaseName, &np)
+		require.Len(t, np.Spec.Ingress, 3)
+		health := np.Spec.Ingress[2]
+		assert.Equal(t, intstr.FromString("health"), *health.Ports[0].Port)
+		assert.True(t, ports[health.Ports[0].Port.String()], "the container has a port named health")
+		assert.Equal(t, map[string]string{"team": "sre"}, health.From[0].NamespaceSelector.MatchLabels)
+
+		r = renderChart(t, "--set", "networkPolicy.enabled=false")
+		assert.Nil(t, r.find("NetworkPolicy", releaseName))
 	})
 }
 
@@ -410,6 +423,7 @@ func exportedSeries(t *testing.T) map[string]bool {
 	rec.ObserveFindings("deployments", "enforce", []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny}})
 	rec.ObserveMutations("warn", []mutators.Change{{Rule: "prestop-hook", Mutator: "prestop-sleep"}})
 	rec.ObserveInternalError("/mutate-pods")
+	rec.ObserveRefused("/mutate-pods", metrics.RefusedBusy)
 	rec.ObservePolicyReload(policy.Default(), nil)
 	rec.ObserveExemptions(policy.Default(), time.Now())
 

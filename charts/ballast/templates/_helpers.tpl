@@ -289,3 +289,11 @@ than zero ("0", "0s" and the like turn it off, as they do for serve).
 {{- define "ballast.auditEnabled" -}}
 {{- regexMatch "[1-9]" (toString .Values.audit.interval) }}
 {{- end }}
+
+{{/*
+A number of bytes for a flag: a quantity string ("7Mi") as it is, a number
+without the exponent that Helm's floats would print ("7.34e+06").
+*/}}
+{{- define "ballast.bytes" -}}
+{{- if kindIs "string" . }}{{ . }}{{ else }}{{ int64 . }}{{ end }}
+{{- end }}
