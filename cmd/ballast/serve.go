@@ -50,8 +50,14 @@ onInternalError, like any review Ballast fails to judge. With --memory-limit
 to 90% of it, unless GOMEMLIMIT is set.
 
 The serving certificate (tls.crt and tls.key in --cert-dir) is reloaded when
-its files change. On SIGTERM the webhook server stops accepting connections,
-finishes the reviews in flight and exits.
+its files change.
+
+On SIGTERM, /readyz fails at once and the webhooks serve on for
+--shutdown-delay, every answer closing its connection, while the endpoints
+drop the pod. Then the webhook server stops accepting connections, answers
+every review in flight in full and serve exits, all within
+--graceful-shutdown-timeout. Where a preStop sleep (the Helm chart's) already
+lets the endpoints drop the pod before SIGTERM, a short delay is enough.
 
 The API server is reached through --kubeconfig, else the file named by
 KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
@@ -128,7 +134,10 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",
 		"Namespace of the leader election Lease; defaults to the namespace serve runs in, which out of a cluster must be given.")
 	f.DurationVar(&cfg.GracefulShutdownTimeout, "graceful-shutdown-timeout", server.DefaultGracefulShutdownTimeout,
-		"How long shutdown may take, in-flight admission reviews included, before serve exits anyway.")
+		"How long shutdown may take, the shutdown delay and the in-flight admission reviews included, before serve exits anyway.")
+	f.DurationVar(&cfg.ShutdownDelay, "shutdown-delay", server.DefaultShutdownDelay,
+		"How long the webhooks serve on after SIGTERM, not ready, while the endpoints drop the pod, before they stop accepting connections; "+
+			"shorter than --graceful-shutdown-timeout. 0 stops accepting at once.")
 
 	goFlags := flag.NewFlagSet("serve", flag.ContinueOnError)
 	ctrlconfig.RegisterFlags(goFlags) // --kubeconfig, read by ctrlconfig.GetConfig

@@ -40,7 +40,7 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
 		"--max-request-bytes", "--max-containers", "--max-concurrent-reviews", "--max-concurrent-review-bytes", "--memory-limit",
 		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--audit-interval", "--leader-elect",
-		"--leader-election-namespace", "--graceful-shutdown-timeout", "--kubeconfig",
+		"--leader-election-namespace", "--graceful-shutdown-timeout", "--shutdown-delay", "--kubeconfig",
 		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
 	} {
 		assert.Contains(t, stdout.String(), flag)
@@ -84,6 +84,21 @@ func TestServeFailsWithoutACertificate(t *testing.T) {
 
 	assert.NotEqual(t, exitOK, code)
 	assert.Contains(t, stderr.String(), "loading the serving certificate from "+certDir)
+}
+
+func TestServeRejectsAShutdownDelayNotShorterThanTheTimeout(t *testing.T) {
+	dir := t.TempDir()
+	policyFile := writeTestFile(t, dir, "policy.yaml", "")
+	kubeconfig := writeTestFile(t, dir, "kubeconfig", unreachableKubeconfig)
+
+	var stdout, stderr bytes.Buffer
+	code := Execute([]string{
+		"serve", "--kubeconfig", kubeconfig, "--policy-file", policyFile, "--cert-dir", dir,
+		"--shutdown-delay", "10s", "--graceful-shutdown-timeout", "10s",
+	}, strings.NewReader(""), &stdout, &stderr)
+
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr.String(), "the shutdown delay 10s is not shorter than the graceful shutdown timeout 10s")
 }
 
 func TestServeRejectsABadNamespaceSelector(t *testing.T) {

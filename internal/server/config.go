@@ -18,8 +18,15 @@ const (
 	// DefaultWebhookPort is the port the webhook server listens on.
 	DefaultWebhookPort = 9443
 	// DefaultGracefulShutdownTimeout bounds the shutdown of the whole
-	// manager, the draining of in-flight admission reviews included.
+	// manager, the shutdown delay and the draining of in-flight admission
+	// reviews included.
 	DefaultGracefulShutdownTimeout = 30 * time.Second
+	// DefaultShutdownDelay is serve's default --shutdown-delay: how long
+	// the webhooks serve on, not ready, once shutdown begins, for the
+	// endpoints to drop the replica. It covers endpoint propagation where
+	// no preStop sleep does; the Helm chart, whose preStop sleep does,
+	// passes a shorter one.
+	DefaultShutdownDelay = 5 * time.Second
 	// LeaderElectionID names the Lease that replicas compete for. Only
 	// runnables that need a single leader (reconcilers) wait for it; the
 	// webhook serves on every replica.
@@ -93,9 +100,15 @@ type Config struct {
 	// the namespace the process runs in, which only works in a cluster.
 	LeaderElectionNamespace string
 
-	// GracefulShutdownTimeout bounds the shutdown once ctx is done. Zero
-	// means DefaultGracefulShutdownTimeout.
+	// GracefulShutdownTimeout bounds the shutdown once ctx is done, the
+	// ShutdownDelay included. Zero means DefaultGracefulShutdownTimeout.
 	GracefulShutdownTimeout time.Duration
+	// ShutdownDelay is how long the webhooks serve on once ctx is done,
+	// with /readyz failing and every answer closing its connection, before
+	// the webhook server closes its listener and answers the reviews in
+	// flight. It must be shorter than GracefulShutdownTimeout. Zero closes
+	// the listener at once; the command's default is DefaultShutdownDelay.
+	ShutdownDelay time.Duration
 
 	// Logger is the server's logger. The zero Logger discards everything;
 	// the command passes controller-runtime's global logger.
@@ -129,7 +142,24 @@ func (c *Config) validate() error {
 	if c.AuditUnreadyAfter < 0 {
 		errs = append(errs, fmt.Errorf("the audit's unready-after duration %s is negative", c.AuditUnreadyAfter))
 	}
+	switch timeout := c.gracefulShutdownTimeout(); {
+	case timeout < 0:
+		errs = append(errs, fmt.Errorf("the graceful shutdown timeout %s is negative", timeout))
+	case c.ShutdownDelay < 0:
+		errs = append(errs, fmt.Errorf("the shutdown delay %s is negative", c.ShutdownDelay))
+	case c.ShutdownDelay >= timeout:
+		errs = append(errs, fmt.Errorf("the shutdown delay %s is not shorter than the graceful shutdown timeout %s, which must also cover the reviews in flight",
+			c.ShutdownDelay, timeout))
+	}
 	return errors.Join(errs...)
+}
+
+// gracefulShutdownTimeout returns GracefulShutdownTimeout or its default.
+func (c *Config) gracefulShutdownTimeout() time.Duration {
+	if c.GracefulShutdownTimeout == 0 {
+		return DefaultGracefulShutdownTimeout
+	}
+	return c.GracefulShutdownTimeout
 }
 
 // disabledIfEmpty maps the empty address, which controller-runtime's

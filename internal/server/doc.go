@@ -31,9 +31,15 @@
 //     Config.AuditInterval is set, the periodic audit of package audit run
 //     on the leader, in the namespaces of Config.NamespaceSelector only.
 //   - /readyz passes once the webhook server serves TLS with a certificate
-//     and the caches have synced; /healthz passes while the process serves.
-//   - On SIGTERM the webhook server stops accepting connections and
-//     finishes the reviews in flight, within Config.GracefulShutdownTimeout.
+//     and the caches have synced, until shutdown begins; /healthz passes
+//     while the process serves.
+//   - When ctx is done (SIGTERM), /readyz fails and the webhooks serve on
+//     for Config.ShutdownDelay, each answer closing its connection, while
+//     the endpoints drop the replica. Then the webhook server stops
+//     accepting connections and answers every review in flight in full:
+//     a review's context ends with its own timeout or its client, never
+//     with the server's, and the manager (caches, API client) stops only
+//     afterwards. All within Config.GracefulShutdownTimeout.
 //
 // docs/serve.md documents the command, its flags and these behaviours for
 // operators.

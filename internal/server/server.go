@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -23,7 +25,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	ctrlwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/engine"
@@ -54,7 +55,13 @@ var processRecorder = sync.OnceValue(func() *metrics.Recorder {
 
 // Server is Ballast's manager, configured and not yet started.
 type Server struct {
-	mgr manager.Manager
+	mgr      manager.Manager
+	webhooks *webhookServer
+	log      logr.Logger
+
+	shutdownDelay   time.Duration
+	shutdownTimeout time.Duration
+	shuttingDown    atomic.Bool
 }
 
 // New prepares a server from cfg. It loads the policy file and the serving
@@ -105,19 +112,13 @@ func New(cfg Config) (*Server, error) {
 	if port == 0 {
 		port = DefaultWebhookPort
 	}
-	shutdown := cfg.GracefulShutdownTimeout
-	if shutdown == 0 {
-		shutdown = DefaultGracefulShutdownTimeout
-	}
+	shutdown := cfg.gracefulShutdownTimeout()
+	webhooks := newWebhookServer(cfg.WebhookHost, port, tlsOptions(certs, cfg.EnableHTTP2), shutdown, log.WithName("webhook"))
 	mgr, err := manager.New(cfg.RestConfig, manager.Options{
-		Scheme: scheme,
-		Logger: log,
-		Cache:  cacheOptions(),
-		WebhookServer: ctrlwebhook.NewServer(ctrlwebhook.Options{
-			Host:    cfg.WebhookHost,
-			Port:    port,
-			TLSOpts: tlsOptions(certs, cfg.EnableHTTP2),
-		}),
+		Scheme:                        scheme,
+		Logger:                        log,
+		Cache:                         cacheOptions(),
+		WebhookServer:                 webhooks,
 		Metrics:                       metricsserver.Options{BindAddress: disabledIfEmpty(cfg.MetricsBindAddress)},
 		HealthProbeBindAddress:        cfg.HealthProbeBindAddress,
 		LeaderElection:                cfg.LeaderElection,
@@ -186,20 +187,24 @@ func New(cfg Config) (*Server, error) {
 		}
 	}
 
+	s := &Server{mgr: mgr, webhooks: webhooks, log: log, shutdownDelay: cfg.ShutdownDelay, shutdownTimeout: shutdown}
 	if err := errors.Join(
 		mgr.AddHealthzCheck("ping", healthz.Ping),
 		mgr.AddReadyzCheck("webhook", webhookServer.StartedChecker()),
 		mgr.AddReadyzCheck("informers", cacheSyncedChecker(mgr.GetCache())),
+		mgr.AddReadyzCheck("shutdown", s.shutdownChecker),
 	); err != nil {
 		return nil, fmt.Errorf("adding the health checks: %w", err)
 	}
-	return &Server{mgr: mgr}, nil
+	return s, nil
 }
 
-// Start runs the server until ctx is done, then shuts it down gracefully:
-// the webhook server stops accepting connections and finishes the reviews
-// in flight. It returns an error when a component fails to start or to
-// stop within the graceful shutdown timeout.
+// Start runs the server until ctx is done, then shuts it down gracefully
+// (see run): readiness fails, the webhooks serve on for the shutdown
+// delay, then the webhook server stops accepting connections and answers
+// the reviews in flight in full, and the rest stops. It returns an error
+// when a component fails to start or to run, or when the shutdown does not
+// finish within the graceful shutdown timeout.
 func (s *Server) Start(ctx context.Context) error {
 	// Informers for exactly the kinds the handlers read, registered before
 	// the cache starts so that readiness waits for them to sync.
@@ -209,10 +214,7 @@ func (s *Server) Start(ctx context.Context) error {
 			return fmt.Errorf("setting up the informer for %T: %w", obj, err)
 		}
 	}
-	if err := s.mgr.Start(ctx); err != nil {
-		return fmt.Errorf("running the manager: %w", err)
-	}
-	return nil
+	return s.run(ctx)
 }
 
 // Run is New followed by Start.

@@ -168,7 +168,7 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"policy": "/etc/ballast", "tls": "/tmp/k8s-webhook-server/serving-certs"}, mounts)
 
-	m, _ := r.webhookConfigurations(t)
+	m, v := r.webhookConfigurations(t)
 	assertSameNamespaces(t, ctr.Args, m.Webhooks[0].NamespaceSelector)
 
 	require.NotNil(t, ctr.ReadinessProbe)
@@ -176,22 +176,7 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	require.NotNil(t, ctr.LivenessProbe)
 	assert.Equal(t, "/healthz", ctr.LivenessProbe.HTTPGet.Path)
 
-	require.NotNil(t, ctr.Lifecycle)
-	require.NotNil(t, ctr.Lifecycle.PreStop)
-	require.NotNil(t, ctr.Lifecycle.PreStop.Sleep, "a native sleep: the image has no sleep binary")
-	sleep := ctr.Lifecycle.PreStop.Sleep.Seconds
-	var drain time.Duration
-	for _, a := range ctr.Args {
-		if v, ok := strings.CutPrefix(a, "--graceful-shutdown-timeout="); ok {
-			var err error
-			drain, err = time.ParseDuration(v)
-			require.NoError(t, err)
-		}
-	}
-	require.NotZero(t, drain)
-	require.NotNil(t, pod.TerminationGracePeriodSeconds)
-	assert.Greater(t, time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second, time.Duration(sleep)*time.Second+drain,
-		"the grace period covers the preStop sleep and the drain")
+	assertShutdownTiming(t, &d, allWebhooks(m, v))
 
 	require.NotNil(t, pod.SecurityContext)
 	assert.Equal(t, ptr.To(true), pod.SecurityContext.RunAsNonRoot)
@@ -234,6 +219,44 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	})
 }
 
+// assertShutdownTiming checks that the shutdown of d's pods adds up: the
+// kubelet's grace period covers the preStop sleep and Ballast's graceful
+// shutdown timeout, which covers Ballast's shutdown delay and then a review
+// that takes the whole timeout of any of webhooks. The delay is short: the
+// preStop sleep has let the endpoints drop the pod before SIGTERM.
+func assertShutdownTiming(t *testing.T, d *appsv1.Deployment, webhooks []webhookView) {
+	t.Helper()
+	pod := d.Spec.Template.Spec
+	ctr := pod.Containers[0]
+	require.NotNil(t, ctr.Lifecycle)
+	require.NotNil(t, ctr.Lifecycle.PreStop)
+	require.NotNil(t, ctr.Lifecycle.PreStop.Sleep, "a native sleep: the image has no sleep binary")
+	sleep := time.Duration(ctr.Lifecycle.PreStop.Sleep.Seconds) * time.Second
+	flags := map[string]time.Duration{}
+	for _, a := range ctr.Args {
+		for _, f := range []string{"--graceful-shutdown-timeout", "--shutdown-delay"} {
+			if v, ok := strings.CutPrefix(a, f+"="); ok {
+				var err error
+				flags[f], err = time.ParseDuration(v)
+				require.NoError(t, err, a)
+			}
+		}
+	}
+	timeout, delay := flags["--graceful-shutdown-timeout"], flags["--shutdown-delay"]
+	require.NotZero(t, timeout, "no --graceful-shutdown-timeout")
+	require.Contains(t, flags, "--shutdown-delay")
+	var review time.Duration
+	for _, w := range webhooks {
+		review = max(review, time.Duration(ptr.Deref(w.TimeoutSeconds, 10))*time.Second)
+	}
+
+	require.NotNil(t, pod.TerminationGracePeriodSeconds)
+	assert.Greater(t, time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second, sleep+timeout,
+		"the grace period covers the preStop sleep and Ballast's shutdown")
+	assert.Greater(t, timeout, delay+review, "Ballast's shutdown covers its delay and a review in flight")
+	assert.Less(t, delay, sleep, "the preStop sleep, not Ballast's delay, lets the endpoints drop the pod")
+}
+
 // TestChartValues renders the chart with values that change the webhook
 // configurations and the certificate, and checks the result.
 func TestChartValues(t *testing.T) {
@@ -245,6 +268,20 @@ func TestChartValues(t *testing.T) {
 			assert.Contains(t, err.Error(), key+" is "+value)
 			assert.Contains(t, err.Error(), "lease renewals")
 		}
+	})
+
+	t.Run("shutdown timing", func(t *testing.T) {
+		r := renderChart(t, "--set", "shutdown.preStopSleepSeconds=20", "--set", "shutdown.delaySeconds=8",
+			"--set", "shutdown.gracefulShutdownTimeoutSeconds=40")
+		var d appsv1.Deployment
+		r.object(t, "Deployment", releaseName, &d)
+		assertShutdownTiming(t, &d, allWebhooks(r.webhookConfigurations(t)))
+		assert.Equal(t, ptr.To[int64](65), d.Spec.Template.Spec.TerminationGracePeriodSeconds)
+		assert.Contains(t, d.Spec.Template.Spec.Containers[0].Args, "--shutdown-delay=8s")
+
+		_, err := tryRenderChart(t, "--set", "shutdown.delaySeconds=22")
+		require.Error(t, err, "a delay that leaves no time for the reviews in flight")
+		assert.Contains(t, err.Error(), "shutdown.gracefulShutdownTimeoutSeconds is 25: it must exceed shutdown.delaySeconds (22) plus the longest webhook timeout (3s)")
 	})
 
 	t.Run("failurePolicy Fail", func(t *testing.T) {

@@ -18,10 +18,10 @@ const (
 	// ballastStopTimeout is how long Ballast may take to exit after
 	// SIGTERM before it is killed; its own graceful shutdown is shorter.
 	ballastStopTimeout = 20 * time.Second
-	// ballastShutdownFlag bounds Ballast's graceful shutdown. Go's HTTP
-	// server counts a connection that has sent no request yet as active
-	// for 5 s, and the API server keeps such connections open to its
-	// webhooks, so a shorter bound sometimes cuts a clean shutdown short.
+	// ballastShutdownFlag bounds Ballast's graceful shutdown: its default
+	// shutdown delay of 5 s (no kubelet runs a preStop sleep here), then
+	// the reviews in flight and the connections the API server opened
+	// without sending a request yet, which get a second to send one.
 	ballastShutdownFlag = "--graceful-shutdown-timeout=15s"
 )
 

@@ -225,6 +225,20 @@ and 3 s (validating) that has made control planes miss lease renewals.
 {{- end }}
 
 {{/*
+Fails the render when the graceful shutdown timeout cannot cover Ballast's
+shutdown delay plus a review that arrives just before the listener closes
+and takes the whole webhook timeout.
+*/}}
+{{- define "ballast.checkShutdown" -}}
+{{- $s := .Values.shutdown }}
+{{- $t := .Values.webhook.timeoutSeconds }}
+{{- $review := max (int $t.mutating) (int $t.validating) }}
+{{- if le (int $s.gracefulShutdownTimeoutSeconds) (add (int $s.delaySeconds) $review) }}
+{{- fail (printf "shutdown.gracefulShutdownTimeoutSeconds is %v: it must exceed shutdown.delaySeconds (%v) plus the longest webhook timeout (%vs), or Ballast could be stopped before it has answered the reviews in flight." $s.gracefulShutdownTimeoutSeconds $s.delaySeconds $review) }}
+{{- end }}
+{{- end }}
+
+{{/*
 "true" when the chart's PodDisruptionBudget is enabled and allows at least
 one eviction with replicaCount replicas: with minAvailable, a count below
 replicaCount or a percentage that leaves at least one pod free (rounded up,
