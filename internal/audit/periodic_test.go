@@ -122,7 +122,7 @@ func TestPeriodic(t *testing.T) {
 	t.Run("a Warning Event on the object admitted with violations in warn mode, once", func(t *testing.T) {
 		var ev eventsv1.Event
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			events := ballastEvents(t.Context(), c, cp.Client)
+			events := eventsWith(t.Context(), c, cp.Client, audit.ReasonPolicy)
 			require.Len(c, events, 1, "Events with reason %s", audit.ReasonPolicy)
 			ev = events[0]
 		}, timeout, tick)
@@ -144,7 +144,7 @@ func TestPeriodic(t *testing.T) {
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
 			assert.Greater(c, gauge(c, reg, audit.LastRunMetric), runs+1)
 		}, timeout, tick, "two more runs")
-		events := ballastEvents(t.Context(), t, cp.Client)
+		events := eventsWith(t.Context(), t, cp.Client, audit.ReasonPolicy)
 		require.Len(t, events, 1)
 		assert.Nil(t, events[0].Series, "recorded once")
 	})
@@ -206,13 +206,13 @@ func gauge(t require.TestingT, reg prometheus.Gatherer, name string) float64 {
 	return v
 }
 
-// ballastEvents lists the Events the audit recorded.
-func ballastEvents(ctx context.Context, t require.TestingT, c client.Reader) []eventsv1.Event {
+// eventsWith lists the Events of reason that the audit recorded.
+func eventsWith(ctx context.Context, t require.TestingT, c client.Reader, reason string) []eventsv1.Event {
 	var list eventsv1.EventList
 	require.NoError(t, c.List(ctx, &list))
 	var out []eventsv1.Event
 	for _, e := range list.Items {
-		if e.Reason == audit.ReasonPolicy {
+		if e.Reason == reason {
 			out = append(out, e)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 )
 
 // TestInjectedProbeKeepsPodsUnready creates a Deployment, its ReplicaSet
@@ -170,12 +171,12 @@ func TestInjectedProbeKeepsPodsUnready(t *testing.T) {
 		})
 
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Equal(c, map[string]float64{ns: 2}, unreadyGauge(c, reg))
+			assert.Equal(c, map[string]float64{ns: 2}, metricstest.ByLabel(c, reg, audit.UnreadyProbedPodsMetric, "namespace"))
 		}, timeout, tick, "the gauge counts both pods of namespace shop")
 
 		var events []eventsv1.Event
 		require.EventuallyWithT(t, func(col *assert.CollectT) {
-			events = unreadyEvents(ctx, col, c)
+			events = eventsWith(ctx, col, c, audit.ReasonInjectedProbeUnready)
 			assert.Len(col, events, 2)
 		}, timeout, tick, "an Event on the Deployment and one on the StatefulSet")
 		byKind := map[string]eventsv1.Event{}
@@ -199,9 +200,9 @@ func TestInjectedProbeKeepsPodsUnready(t *testing.T) {
 		// and the next run drops it.
 		writeKubeletStatus(t, c, pods[0].pod, clock.Add(-20*time.Minute), true)
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Equal(c, map[string]float64{ns: 1}, unreadyGauge(c, reg))
+			assert.Equal(c, map[string]float64{ns: 1}, metricstest.ByLabel(c, reg, audit.UnreadyProbedPodsMetric, "namespace"))
 		}, timeout, tick, "only the StatefulSet's pod is left")
-		assert.Len(t, unreadyEvents(ctx, t, c), 2, "no new Event")
+		assert.Len(t, eventsWith(ctx, t, c, audit.ReasonInjectedProbeUnready), 2, "no new Event")
 	})
 }
 
@@ -303,41 +304,6 @@ func unreadyNames(n audit.Namespace) []string {
 	var out []string
 	for _, p := range n.UnreadyProbedPods {
 		out = append(out, p.Name)
-	}
-	return out
-}
-
-// unreadyGauge returns the series of the unready pods' gauge, by
-// namespace.
-func unreadyGauge(t require.TestingT, reg prometheus.Gatherer) map[string]float64 {
-	families, err := reg.Gather()
-	require.NoError(t, err)
-	out := map[string]float64{}
-	for _, f := range families {
-		if f.GetName() != audit.UnreadyProbedPodsMetric {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "namespace" {
-					out[l.GetValue()] = m.GetGauge().GetValue()
-				}
-			}
-		}
-	}
-	return out
-}
-
-// unreadyEvents lists the Events on workloads whose pods injected probes
-// keep unready.
-func unreadyEvents(ctx context.Context, t require.TestingT, c client.Reader) []eventsv1.Event {
-	var list eventsv1.EventList
-	require.NoError(t, c.List(ctx, &list))
-	var out []eventsv1.Event
-	for _, e := range list.Items {
-		if e.Reason == audit.ReasonInjectedProbeUnready {
-			out = append(out, e)
-		}
 	}
 	return out
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/internal/workload"
 )
 
@@ -213,21 +214,7 @@ func (m *manager) eventuallyCounts(t *testing.T, create, update, del float64) {
 	t.Helper()
 	want := map[string]float64{"create": create, "update": update, "delete": del}
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		families, err := m.reg.Gather()
-		require.NoError(c, err)
-		got := map[string]float64{}
-		for _, f := range families {
-			if f.GetName() != pdb.ActionsMetric {
-				continue
-			}
-			for _, metric := range f.GetMetric() {
-				for _, l := range metric.GetLabel() {
-					if l.GetName() == "action" {
-						got[l.GetValue()] = metric.GetCounter().GetValue()
-					}
-				}
-			}
-		}
+		got := metricstest.ByLabel(c, m.reg, pdb.ActionsMetric, "action")
 		assert.Equal(c, want, got, "%s by action", pdb.ActionsMetric)
 	}, timeout, tick)
 }

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -417,28 +415,7 @@ func review(ctx context.Context, client *http.Client, addr, user string, labels 
 	if err != nil {
 		return nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+addr+webhook.ValidateNamespacesPath, bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, b)
-	}
-	var ar admissionv1.AdmissionReview
-	if err := json.NewDecoder(resp.Body).Decode(&ar); err != nil {
-		return nil, fmt.Errorf("decoding the review: %w", err)
-	}
-	if ar.Response == nil {
-		return nil, errors.New("the review has no response")
-	}
-	return ar.Response, nil
+	return postReview(ctx, client, "https://"+addr+webhook.ValidateNamespacesPath, body)
 }
 
 func reviewBody(t *testing.T, user string, labels map[string]string) []byte {

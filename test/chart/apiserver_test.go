@@ -772,24 +772,10 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 	require.NoError(t, err)
 	ctr := pod.Containers[0]
 	env := kubeletEnv(t, ctr)
-	var args []string
-	for _, a := range expandArgs(ctr.Args, env) {
-		name, _, _ := strings.Cut(a, "=")
-		switch name {
-		case "--policy-file":
-			a = name + "=" + filepath.Join(policyDir, "policy.yaml")
-		case "--cert-dir":
-			a = name + "=" + certDir
-		case "--webhook-port":
-			a = name + "=" + strconv.Itoa(webhookPort)
-		case "--metrics-bind-address":
-			a = name + "=" + metricsAddr
-		case "--health-probe-bind-address":
-			a = name + "=" + healthAddr
-		}
-		args = append(args, a)
-	}
-	args = append(args, "--webhook-bind-address=127.0.0.1", "--kubeconfig="+kubeconfig, "--leader-election-namespace="+ns)
+	args := localServeArgs(ctr.Args, env, localServe{
+		policyDir: policyDir, certDir: certDir, webhookPort: webhookPort, metricsAddr: metricsAddr, healthAddr: healthAddr,
+		kubeconfig: kubeconfig, namespace: ns,
+	})
 	require.Contains(t, args, "--leader-elect=true")
 
 	var logs logbuf.Buffer
@@ -999,6 +985,40 @@ func reviewAt(t *testing.T, url string, tlsSecret corev1.Secret, obj client.Obje
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
 	require.NotNil(t, out.Response)
 	return out.Response
+}
+
+// localServe is where a `ballast serve` that a test runs as the chart's
+// container finds locally what the pod gets from its volumes, its ports
+// and its ServiceAccount.
+type localServe struct {
+	policyDir, certDir      string
+	webhookPort             int
+	metricsAddr, healthAddr string
+	kubeconfig, namespace   string
+}
+
+// localServeArgs returns the container's arguments, expanded with env,
+// with local paths and loopback ports, plus what a pod knows without
+// flags: where the API server is and its namespace.
+func localServeArgs(containerArgs []string, env map[string]string, l localServe) []string {
+	var args []string
+	for _, a := range expandArgs(containerArgs, env) {
+		name, _, _ := strings.Cut(a, "=")
+		switch name {
+		case "--policy-file":
+			a = name + "=" + filepath.Join(l.policyDir, "policy.yaml")
+		case "--cert-dir":
+			a = name + "=" + l.certDir
+		case "--webhook-port":
+			a = name + "=" + strconv.Itoa(l.webhookPort)
+		case "--metrics-bind-address":
+			a = name + "=" + l.metricsAddr
+		case "--health-probe-bind-address":
+			a = name + "=" + l.healthAddr
+		}
+		args = append(args, a)
+	}
+	return append(args, "--webhook-bind-address=127.0.0.1", "--kubeconfig="+l.kubeconfig, "--leader-election-namespace="+l.namespace)
 }
 
 // reviewRecorder is an HTTPS admission webhook that allows everything and

@@ -217,24 +217,10 @@ func startServeAsTheChartRunsIt(t *testing.T, cp *controlplane.ControlPlane, ctr
 	require.NoError(t, err)
 	webhookPort, err := netutil.FreePort("127.0.0.1")
 	require.NoError(t, err)
-	var args []string
-	for _, a := range expandArgs(ctr.Args, env) {
-		name, _, _ := strings.Cut(a, "=")
-		switch name {
-		case "--policy-file":
-			a = name + "=" + filepath.Join(policyDir, "policy.yaml")
-		case "--cert-dir":
-			a = name + "=" + certDir
-		case "--webhook-port":
-			a = name + "=" + strconv.Itoa(webhookPort)
-		case "--metrics-bind-address":
-			a = name + "=0"
-		case "--health-probe-bind-address":
-			a = name + "=" + healthAddr
-		}
-		args = append(args, a)
-	}
-	args = append(args, "--webhook-bind-address=127.0.0.1", "--kubeconfig="+cp.KubeconfigPath, "--leader-election-namespace="+ns)
+	args := localServeArgs(ctr.Args, env, localServe{
+		policyDir: policyDir, certDir: certDir, webhookPort: webhookPort, metricsAddr: "0", healthAddr: healthAddr,
+		kubeconfig: cp.KubeconfigPath, namespace: ns,
+	})
 
 	p := &servedProcess{
 		logs:   &logbuf.Buffer{},

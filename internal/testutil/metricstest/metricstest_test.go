@@ -65,3 +65,15 @@ func TestValueOfAHistogramFails(t *testing.T) {
 	assert.True(t, r.failed, "the test fails")
 	assert.Contains(t, r.msg, "duration_seconds")
 }
+
+func TestByLabel(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	v := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "pods"}, []string{"namespace"})
+	reg.MustRegister(v)
+	v.WithLabelValues("shop").Set(2)
+	v.WithLabelValues("blog").Set(1)
+
+	assert.Equal(t, map[string]float64{"shop": 2, "blog": 1}, metricstest.ByLabel(t, reg, "pods", "namespace"))
+	assert.Empty(t, metricstest.ByLabel(t, reg, "pods", "other"), "series without the label are left out")
+	assert.Empty(t, metricstest.ByLabel(t, reg, "absent", "namespace"))
+}
