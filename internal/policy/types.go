@@ -126,29 +126,48 @@ type Spec struct {
 
 // Rules holds the configuration of every rule, keyed by rule ID.
 type Rules struct {
-	MinReplicas         ReplicasRule         `json:"min-replicas,omitempty"`
-	HPAMinReplicas      ReplicasRule         `json:"hpa-min-replicas,omitempty"`
-	ReadinessProbe      Rule                 `json:"readiness-probe,omitempty"`
-	LivenessProbe       Rule                 `json:"liveness-probe,omitempty"`
-	ResourceRequests    Rule                 `json:"resource-requests,omitempty"`
-	MemoryLimit         Rule                 `json:"memory-limit,omitempty"`
-	PreStopHook         Rule                 `json:"prestop-hook,omitempty"`
-	TerminationGrace    TerminationGraceRule `json:"termination-grace,omitempty"`
-	PDB                 PDBRule              `json:"pdb,omitempty"`
-	PDBAllowsDisruption Rule                 `json:"pdb-allows-disruption,omitempty"`
-	Spread              Rule                 `json:"spread,omitempty"`
-	RollingUpdate       Rule                 `json:"rolling-update,omitempty"`
-	ImageTag            Rule                 `json:"image-tag,omitempty"`
+	// MinReplicas: workloads run at least minimum replicas.
+	MinReplicas ReplicasRule `json:"min-replicas,omitempty"`
+	// HPAMinReplicas: HorizontalPodAutoscalers keep at least minimum
+	// replicas.
+	HPAMinReplicas ReplicasRule `json:"hpa-min-replicas,omitempty"`
+	// ReadinessProbe: containers that a Service routes traffic to have a
+	// readiness probe.
+	ReadinessProbe Rule `json:"readiness-probe,omitempty"`
+	// LivenessProbe: containers have a liveness probe.
+	LivenessProbe Rule `json:"liveness-probe,omitempty"`
+	// ResourceRequests: containers request CPU and memory.
+	ResourceRequests Rule `json:"resource-requests,omitempty"`
+	// MemoryLimit: containers have a memory limit.
+	MemoryLimit Rule `json:"memory-limit,omitempty"`
+	// PreStopHook: containers that serve traffic have a preStop hook.
+	PreStopHook Rule `json:"prestop-hook,omitempty"`
+	// TerminationGrace: terminationGracePeriodSeconds covers the preStop
+	// sleep plus the shutdown budget.
+	TerminationGrace TerminationGraceRule `json:"termination-grace,omitempty"`
+	// PDB: multi-replica workloads have a PodDisruptionBudget.
+	PDB PDBRule `json:"pdb,omitempty"`
+	// PDBAllowsDisruption: PodDisruptionBudgets allow at least one
+	// disruption.
+	PDBAllowsDisruption Rule `json:"pdb-allows-disruption,omitempty"`
+	// Spread: multi-replica pods spread over nodes or zones.
+	Spread Rule `json:"spread,omitempty"`
+	// RollingUpdate: a Deployment's strategy cannot take every replica
+	// down at once.
+	RollingUpdate Rule `json:"rolling-update,omitempty"`
+	// ImageTag: images are pinned by a tag other than latest, or a digest.
+	ImageTag Rule `json:"image-tag,omitempty"`
 }
 
 // Rule is the configuration every rule has.
 type Rule struct {
-	// Action overrides the rule's default action.
+	// Action overrides the rule's default action: deny, warn or off.
 	Action Action `json:"action,omitempty"`
 }
 
 // ReplicasRule configures min-replicas and hpa-min-replicas.
 type ReplicasRule struct {
+	// Action overrides the rule's default action: deny, warn or off.
 	Action Action `json:"action,omitempty"`
 	// Minimum is the smallest acceptable replica count. Default: 2.
 	Minimum int32 `json:"minimum,omitempty"`
@@ -156,6 +175,7 @@ type ReplicasRule struct {
 
 // TerminationGraceRule configures termination-grace.
 type TerminationGraceRule struct {
+	// Action overrides the rule's default action: deny, warn or off.
 	Action Action `json:"action,omitempty"`
 	// ShutdownBudgetSeconds is the time an app needs to shut down after its
 	// preStop sleep. The grace period must cover sleep + budget. Default: 25.
@@ -165,6 +185,7 @@ type TerminationGraceRule struct {
 // PDBRule configures the pdb rule and the PodDisruptionBudgets Ballast
 // creates.
 type PDBRule struct {
+	// Action overrides the rule's default action: deny, warn or off.
 	Action Action `json:"action,omitempty"`
 	// Create makes Ballast create a PodDisruptionBudget for multi-replica
 	// workloads that have none, in warn and enforce namespaces. Default: true.

@@ -1,0 +1,41 @@
+{{/*
+Fails the render on a policy that `ballast serve` would refuse at start-up,
+for the rules that span fields and so are not in values.schema.json (whose
+policy part is generated from the Go types: `make generate`). Each message
+is the binary's own, with the values path policy.* for the policy file's
+spec.*, so a refused install says what `ballast check --policy` would. The
+chart tests run one table of bad policies through the binary and helm.
+*/}}
+{{- define "ballast.checkPolicy" -}}
+{{- $p := .Values.policy }}
+{{- $names := dict }}
+{{- range $i, $e := $p.exemptions | default list }}
+{{- $at := printf "policy.exemptions[%d]" $i }}
+{{- with $e.name }}
+{{- if hasKey $names . }}
+{{- fail (printf "%s.name: Duplicate value: %q" $at .) }}
+{{- end }}
+{{- $_ := set $names . true }}
+{{- end }}
+{{- if and (empty $e.namespaces) (kindIs "invalid" $e.namespaceSelector) }}
+{{- fail (printf "%s.namespaces: Required value: set namespaces, namespaceSelector or both, to say which namespaces are exempt" $at) }}
+{{- end }}
+{{- $selector := $e.namespaceSelector }}
+{{- if and (kindIs "map" $selector) (empty $selector.matchLabels) (empty $selector.matchExpressions) }}
+{{- fail (printf "%s.namespaceSelector: Invalid value: \"{}\": an empty selector matches every namespace; add matchLabels or matchExpressions, or set the rule's action to off instead" $at) }}
+{{- end }}
+{{- if and (empty $e.rules) (empty $e.mode) }}
+{{- fail (printf "%s.rules: Required value: set rules (rule IDs, or \"*\" for all), mode, or both" $at) }}
+{{- end }}
+{{- with $e.expires }}
+{{- /* The schema checks the shape; here, that the day and time exist. */}}
+{{- if and (toDate "2006-01-02T15:04:05Z07:00" .).IsZero (toDate "2006-01-02" .).IsZero (not (hasPrefix "0001-01-01" .)) }}
+{{- fail (printf "%s.expires: Invalid value: %q: must be a date such as \"2026-12-31\" or an RFC 3339 time such as \"2026-12-31T18:00:00Z\"" $at .) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- $admins := $p.namespaceAdmins | default dict }}
+{{- if and (hasKey $p "namespaceAdmins") (empty $admins.users) (empty $admins.groups) }}
+{{- fail "policy.namespaceAdmins: Required value: name at least one user or group: only they may set or change ballast.dev/ labels and annotations on namespaces, so with none nobody ever could" }}
+{{- end }}
+{{- end }}
