@@ -76,6 +76,10 @@ lint-config: golangci-lint ## Check .golangci.yml against golangci-lint's schema
 golangci-lint: ## Build golangci-lint into bin/golangci-lint-<GOLANGCI_LINT_VERSION>, linked as bin/golangci-lint.
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
+.PHONY: generate
+generate: ## Regenerate the chart's generated files: the policy part of values.schema.json (from the Go types) and README.md (from values.yaml).
+	$(GO) run ./hack/chartgen
+
 .PHONY: update-golden
 update-golden: ## Rewrite golden files from the current output (check, audit, policy defaults).
 	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy -count=1 -update

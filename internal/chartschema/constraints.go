@@ -60,8 +60,11 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 		// Unset, "", leaves the namespaces' mode as it is.
 		"exemptions[].mode": func(s *jsonschema.Schema) { s.Enum = append(s.Enum, "") },
 		"exemptions[].namespaceSelector.matchLabels": func(s *jsonschema.Schema) {
-			s.PropertyNames = &jsonschema.Schema{Pattern: labelKey}
+			// Keys by patternProperties, not propertyNames, whose errors
+			// helm places wrongly.
 			pattern(labelValue)(s.AdditionalProperties)
+			s.PatternProperties = map[string]*jsonschema.Schema{labelKey: s.AdditionalProperties}
+			s.AdditionalProperties = jsonschema.FalseSchema
 		},
 		"exemptions[].namespaceSelector.matchExpressions[].key":      pattern(labelKey),
 		"exemptions[].namespaceSelector.matchExpressions[].values[]": pattern(labelValue),
