@@ -23,7 +23,7 @@ DOCKER           ?= docker
 PLATFORMS        ?= linux/amd64,linux/arm64
 
 HELM_TEMPLATE = $(HELM) template $(MANIFESTS_RELEASE) $(CHART_DIR) \
-	--namespace $(MANIFESTS_NAMESPACE) --kube-version $(CHART_KUBE_VERSION)
+	--namespace $(MANIFESTS_NAMESPACE) --kube-version $(CHART_KUBE_VERSION) --skip-tests
 
 .PHONY: manifests
 manifests: helm ## Render the raw install manifests in config/install from the chart.

@@ -37,6 +37,7 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		newCheckCommand(),
 		newAuditCommand(),
 		newServeCommand(),
+		newPingCommand(),
 	)
 	err := root.Execute()
 	var ee *exitError
