@@ -115,7 +115,7 @@ func attempt(ctx context.Context, clientset kubernetes.Interface, collected *col
 		}
 	}
 	if len(ours) == 0 {
-		return Answer{}, fmt.Errorf("%w: %s was admitted without a warning of Ballast's, although it breaks min-replicas, readiness-probe and resource-requests: "+
+		return Answer{}, fmt.Errorf("%w: %s was admitted without a warning of Ballast's, although it breaks min-replicas and resource-requests: "+
 			"either the API server did not call Ballast, or Ballast did not judge it. Check that Ballast's pods are ready and their logs, "+
 			"that the webhook configurations' caBundle is the CA of their certificate, that the namespace %s is not excluded from the webhooks "+
 			"(webhook.excludeNamespaces, webhook.namespaceSelector), and that its mode is not off (policy.mode, policy.exemptions)", ErrNotAnswered, what, namespace)

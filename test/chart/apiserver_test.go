@@ -639,7 +639,7 @@ func testHelmLifecycle(t *testing.T, cp *controlplane.ControlPlane) {
 	t.Run("ballast serve with the chart's permissions", func(t *testing.T) { testServeAsServiceAccount(t, cp, ns, fullname) })
 
 	t.Run("upgrade keeps the generated certificate", func(t *testing.T) {
-		notes := helm(t, "upgrade", rel, chartDir(t), "-n", ns, "--reuse-values", "--set", "policy.mode=warn")
+		notes := helm(t, "upgrade", rel, chartDir(t), "-n", ns, "--reset-then-reuse-values", "--set", "policy.mode=warn")
 		assert.Contains(t, notes, "Cluster-wide mode: warn")
 		assert.Contains(t, notes, "kubectl label namespace <ns> ballast.dev/mode=enforce")
 		assert.Contains(t, notes, "--set policy.mode=enforce")
@@ -660,7 +660,7 @@ func testHelmLifecycle(t *testing.T, cp *controlplane.ControlPlane) {
 
 	t.Run("NOTES.txt at each step of the rollout", func(t *testing.T) {
 		dryRun := func(t *testing.T, set ...string) string {
-			args := []string{"upgrade", rel, chartDir(t), "-n", ns, "--reuse-values", "--dry-run=server"}
+			args := []string{"upgrade", rel, chartDir(t), "-n", ns, "--reset-then-reuse-values", "--dry-run=server"}
 			for _, s := range set {
 				args = append(args, "--set", s)
 			}
