@@ -103,23 +103,52 @@ func flow(n *yaml.Node) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// comment turns a YAML comment into the text of a table cell: the lines
-// joined, with a line break kept before a line that is indented further
-// than the comment's text, such as an example or the items of a list.
+// comment turns a YAML comment into the text of a table cell. Lines are
+// joined as Markdown joins a paragraph's, but a line break is kept before
+// each item of a numbered list, before each line of an indented block and
+// after either. An item's own indented lines continue it, and so do the
+// lines indented further than a block of terms ("Ignore: ..."); in a
+// block that is a YAML example ("- name: ...") every line stands alone.
 func comment(c string) string {
-	var parts []string
+	const (
+		text = iota
+		item
+		block
+	)
+	var b strings.Builder
+	state := text
+	blockIndent, yamlBlock := 0, false
 	for line := range strings.SplitSeq(c, "\n") {
 		line = strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ")
+		trimmed := strings.TrimSpace(line)
+		indented := trimmed != "" && line[0] == ' '
+		sep := " "
 		switch {
-		case line == "":
+		case trimmed == "":
 			continue
-		case strings.HasPrefix(line, " "), startsItem(line):
-			parts = append(parts, "<br>"+cell(strings.TrimSpace(line)))
-		default:
-			parts = append(parts, " "+cell(line))
+		case !indented && startsItem(trimmed):
+			sep, state = "<br>", item
+		case indented && state == item:
+		case indented && state == block && !yamlBlock && indent(line) > blockIndent:
+		case indented:
+			if state != block {
+				blockIndent, yamlBlock = indent(line), strings.HasPrefix(trimmed, "- ")
+			}
+			sep, state = "<br>", block
+		case state != text:
+			sep, state = "<br>", text
 		}
+		if b.Len() > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(cell(trimmed))
 	}
-	return strings.TrimSpace(strings.ReplaceAll(strings.Join(parts, ""), " <br>", "<br>"))
+	return b.String()
+}
+
+// indent is the number of spaces line starts with.
+func indent(line string) int {
+	return len(line) - len(strings.TrimLeft(line, " "))
 }
 
 // startsItem reports whether line starts an item of a numbered list.
