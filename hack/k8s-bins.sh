@@ -6,6 +6,17 @@
 # OUTDIR, e.g. bin/k8s/v1.37.2. Only Go and a reachable module proxy are
 # needed: no Docker and no download site other than the Go module proxy.
 #
+# Building from source takes long on a fresh machine (measured on 2 cores:
+# kube-apiserver about 5 minutes, kube-controller-manager about 2, etcd
+# about half a minute, besides the module downloads), so the script first
+# looks for prebuilt binaries of the right version and copies them instead:
+# in the directories of $PREBUILT_DIRS (colon-separated; the Makefile passes
+# the KUBEBUILDER_ASSETS of your environment), then where controller-runtime's
+# setup-envtest stores them (its bundles have etcd and kube-apiserver, not
+# kube-controller-manager). kube-apiserver and kube-controller-manager must
+# report v$K8S_VERSION, etcd the minor version of $ETCD_VERSION. While it
+# builds, it prints how many packages it has compiled, and for how long.
+#
 # The script is idempotent: a binary that already exists in OUTDIR is skipped.
 # Each binary is built under a temporary name inside OUTDIR and then renamed,
 # so an interrupted build never leaves a partial file behind. Concurrent runs
@@ -56,15 +67,80 @@ trap 'exit 130' INT TERM
 
 have() { [[ -x "$OUTDIR/$1" && ! -d "$OUTDIR/$1" ]]; }
 
-# build NAME DIR PKG LDFLAGS: go build PKG inside module DIR to OUTDIR/NAME.
+# build NAME DIR PKG LDFLAGS: go build PKG inside module DIR to OUTDIR/NAME,
+# printing its progress: the packages compiled so far (those the build cache
+# holds are not compiled again), every 100 packages and at least every 30
+# seconds, with the time spent.
 build() {
   local name="$1" dir="$2" pkg="$3" ldflags="$4"
-  local tmp="$OUTDIR/.$name.tmp.$$" start=$SECONDS
+  local tmp="$OUTDIR/.$name.tmp.$$" start=$SECONDS total
   TMPBINS+=("$tmp")
-  log "building $name from $pkg"
-  (cd "$dir" && go build -ldflags "$ldflags" -o "$tmp" "$pkg")
+  total="$(cd "$dir" && go list -deps "$pkg" | wc -l | tr -d ' ')"
+  log "building $name from $pkg: $total packages, some of them perhaps in the build cache already"
+  (cd "$dir" && go build -v -ldflags "$ldflags" -o "$tmp" "$pkg") 2>&1 | progress "$name" "$total"
   mv -f "$tmp" "$OUTDIR/$name"
   log "built $OUTDIR/$name in $((SECONDS - start))s"
+}
+
+# progress NAME TOTAL reads the output of go build -v: it counts the lines
+# that name a package and passes every other line (the compiler's errors)
+# through. A heartbeat shows that nothing hangs while one large package
+# compiles.
+progress() {
+  local name="$1" total="$2" start=$SECONDS count=0 last=$SECONDS line
+  while true; do
+    if IFS= read -r -t 30 line; then
+      if [[ "$line" =~ ^[^[:space:]:]+$ ]]; then
+        count=$((count + 1))
+        if ((count % 100 == 0 || SECONDS - last >= 30)); then
+          log "$name: $count of $total packages compiled ($((SECONDS - start))s)"
+          last=$SECONDS
+        fi
+      else
+        printf '%s\n' "$line" >&2
+      fi
+    elif (($? > 128)); then
+      log "$name: $count of $total packages compiled ($((SECONDS - start))s), still compiling"
+      last=$SECONDS
+    else
+      break
+    fi
+  done
+}
+
+# version_ok NAME PATH reports whether the binary at PATH is the version
+# this script would build.
+version_ok() {
+  local name="$1" path="$2" out
+  # The whole output, then its first line: head would close the pipe early.
+  out="$("$path" --version 2>/dev/null)" || return 1
+  out="${out%%$'\n'*}"
+  case "$name" in
+    etcd) [[ "$out" =~ ^etcd\ Version:\ ([0-9]+\.[0-9]+)\. && "${BASH_REMATCH[1]}" == "${ETCD_VERSION%.*}" ]] ;;
+    *) [[ "$out" == "Kubernetes v$K8S_VERSION" ]] ;;
+  esac
+}
+
+# adopt NAME copies a prebuilt NAME of the right version into OUTDIR from
+# the first directory that has one; it fails when none has.
+adopt() {
+  local name="$1" dir tmp version
+  for dir in "${PREBUILT[@]+"${PREBUILT[@]}"}"; do
+    [[ -x "$dir/$name" && ! -d "$dir/$name" ]] || continue
+    if ! version_ok "$name" "$dir/$name"; then
+      version="$("$dir/$name" --version 2>&1 || true)"
+      log "not using $dir/$name: it reports \"${version%%$'\n'*}\", not the version wanted"
+      continue
+    fi
+    tmp="$OUTDIR/.$name.tmp.$$"
+    TMPBINS+=("$tmp")
+    cp "$dir/$name" "$tmp"
+    chmod 0755 "$tmp"
+    mv -f "$tmp" "$OUTDIR/$name"
+    log "copied the prebuilt $name from $dir"
+    return 0
+  done
+  return 1
 }
 
 # staging_modules GOMOD prints the staging modules of k8s.io/kubernetes: the
@@ -138,7 +214,33 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   K8S_LDFLAGS+=" -X $p.gitTreeState=clean"
 done
 
+# Where prebuilt binaries may be: $PREBUILT_DIRS, then setup-envtest's
+# store on Linux and on macOS. OUTDIR itself is left out.
+PREBUILT=()
+IFS=: read -r -a dirs <<<"${PREBUILT_DIRS:-}"
+store="k8s/$K8S_VERSION-$(go env GOOS)-$(go env GOARCH)"
+dirs+=("${XDG_DATA_HOME:-$HOME/.local/share}/kubebuilder-envtest/$store"
+  "$HOME/Library/Application Support/io.kubebuilder.envtest/$store")
+for d in "${dirs[@]}"; do
+  if [[ -n "$d" && -d "$d" && "$(cd "$d" && pwd -P)" != "$(cd "$OUTDIR" && pwd -P)" ]]; then
+    PREBUILT+=("$d")
+  fi
+done
+
 total_start=$SECONDS
+for name in etcd kube-apiserver kube-controller-manager; do
+  have "$name" || adopt "$name" || true
+done
+missing=()
+for name in etcd kube-apiserver kube-controller-manager; do
+  have "$name" || missing+=("$name")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  log "building ${missing[*]} from source, once: on 2 cores kube-apiserver takes about 5 minutes," \
+    "kube-controller-manager about 2 and etcd about half a minute, besides the module downloads." \
+    "To skip this, point KUBEBUILDER_ASSETS at a directory of v$K8S_VERSION binaries (setup-envtest use $K8S_VERSION -p path)."
+fi
+
 if have kube-apiserver && have kube-controller-manager; then
   log "kube-apiserver and kube-controller-manager v$K8S_VERSION already in $OUTDIR"
 else

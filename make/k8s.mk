@@ -21,6 +21,12 @@ HELM ?= $(LOCALBIN)/helm
 # here. `:=` so that a KUBEBUILDER_ASSETS left in the environment by another
 # project cannot slip other versions in; `make ... KUBEBUILDER_ASSETS=dir`
 # still overrides it.
+#
+# A KUBEBUILDER_ASSETS of the environment or the command line is not lost,
+# though: k8s-bins copies the binaries of the right versions from it (such
+# as a directory that `setup-envtest use 1.37.2 -p path` prints) instead of
+# building them.
+PREBUILT_K8S_DIRS := $(if $(filter environment command,$(firstword $(origin KUBEBUILDER_ASSETS))),$(KUBEBUILDER_ASSETS))
 export KUBEBUILDER_ASSETS := $(K8S_BIN_DIR)
 
 ##@ Tools
@@ -29,8 +35,8 @@ export KUBEBUILDER_ASSETS := $(K8S_BIN_DIR)
 # takes well under a second then), and it holds a lock, so parallel runs are
 # safe too.
 .PHONY: k8s-bins
-k8s-bins: ## Build kube-apiserver, kube-controller-manager and etcd into bin/k8s/v<K8S_VERSION>.
-	K8S_VERSION=$(K8S_VERSION) bash hack/k8s-bins.sh $(K8S_BIN_DIR)
+k8s-bins: ## Build kube-apiserver, kube-controller-manager and etcd into bin/k8s/v<K8S_VERSION>, or copy prebuilt ones (KUBEBUILDER_ASSETS, setup-envtest's store).
+	K8S_VERSION=$(K8S_VERSION) PREBUILT_DIRS="$(PREBUILT_K8S_DIRS)" bash hack/k8s-bins.sh $(K8S_BIN_DIR)
 
 # Phony too: the script does nothing when helm-$(HELM_VERSION) is there and
 # repoints bin/helm at it when another version was linked.
