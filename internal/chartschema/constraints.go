@@ -45,7 +45,7 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 		},
 		"podDefaults.ownerKinds": minItems(1),
 		"podDefaults.ownerKinds[]": func(s *jsonschema.Schema) {
-			minLength(1)(s)
+			nonEmpty(s)
 			// The pods of Jobs run to completion and serve no traffic.
 			s.Not = &jsonschema.Schema{Enum: []any{"Job", "CronJob"}}
 		},
@@ -53,7 +53,7 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 			s.Minimum, s.Maximum = "1", maxSleepSeconds
 		},
 		"exemptions[].reason":       pattern(notBlank),
-		"exemptions[].namespaces[]": func(s *jsonschema.Schema) { minLength(1)(s); pattern(glob)(s) },
+		"exemptions[].namespaces[]": func(s *jsonschema.Schema) { nonEmpty(s); pattern(glob)(s) },
 		"exemptions[].rules[]": func(s *jsonschema.Schema) {
 			*s = *enum(append(policy.RuleIDs(), policy.AllRules))
 		},
@@ -77,8 +77,8 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 				ifOperator([]any{"Exists", "DoesNotExist"}, withProperty("values", &jsonschema.Schema{MaxItems: ptr(0)})),
 			}
 		},
-		"namespaceAdmins.users[]":  minLength(1),
-		"namespaceAdmins.groups[]": minLength(1),
+		"namespaceAdmins.users[]":  nonEmpty,
+		"namespaceAdmins.groups[]": nonEmpty,
 	}
 	for _, probe := range []string{"readinessProbe", "livenessProbe", "startupProbe"} {
 		p := "podDefaults." + probe + "."
@@ -98,9 +98,8 @@ func minItems(n uint64) func(*jsonschema.Schema) {
 	return func(s *jsonschema.Schema) { s.MinItems = ptr(n) }
 }
 
-func minLength(n uint64) func(*jsonschema.Schema) {
-	return func(s *jsonschema.Schema) { s.MinLength = ptr(n) }
-}
+// nonEmpty: a string of at least one character.
+func nonEmpty(s *jsonschema.Schema) { s.MinLength = ptr(1) }
 
 func pattern(p string) func(*jsonschema.Schema) {
 	return func(s *jsonschema.Schema) { s.Pattern = p }

@@ -33,7 +33,7 @@ const DeploymentName = "ballast-ping"
 
 // ErrNotAnswered is wrapped by Run's error when the API server admitted
 // the Deployment without a word of Ballast's.
-var ErrNotAnswered = errors.New("Ballast did not answer")
+var ErrNotAnswered = errors.New("ballast did not answer")
 
 // Options says where and how long to try.
 type Options struct {

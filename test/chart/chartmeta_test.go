@@ -15,10 +15,10 @@ import (
 
 // chartYAML is what TestChartMetadata reads of Chart.yaml.
 type chartYAML struct {
-	Version     string            `json:"version"`
-	AppVersion  string            `json:"appVersion"`
-	Home        string            `json:"home"`
-	Icon        string            `json:"icon"`
+	Version     string `json:"version"`
+	AppVersion  string `json:"appVersion"`
+	Home        string `json:"home"`
+	Icon        string `json:"icon"`
 	Maintainers []struct{ Name string }
 	Annotations map[string]string `json:"annotations"`
 }

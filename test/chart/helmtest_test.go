@@ -3,6 +3,7 @@ package chart_test
 import (
 	"bytes"
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -20,6 +21,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -31,6 +33,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
 	"github.com/ballast-dev/ballast/internal/testutil/servingcert"
+	"github.com/ballast-dev/ballast/webhook"
 )
 
 // TestChartHelmTest runs `helm test` for real against an installed release:
@@ -104,7 +107,7 @@ func TestChartHelmTest(t *testing.T) {
 		require.Error(t, err, "helm test passes without Ballast:\n%s", out)
 		t.Logf("helm test:\n%s\nthe pod's output:\n%s", out, logs)
 		assert.Contains(t, out, "pod "+fullname+"-test failed")
-		assert.Contains(t, logs, "Ballast did not answer")
+		assert.Contains(t, logs, "ballast did not answer")
 	})
 }
 
@@ -174,12 +177,14 @@ func startServeForHelmTest(t *testing.T, cp *controlplane.ControlPlane, ns, full
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		var err error
 		select {
-		case <-exited:
+		case err = <-exited:
 		case <-time.After(time.Minute):
 			_ = cmd.Process.Kill()
-			<-exited
+			err = <-exited
 		}
+		assert.NoError(t, err, "ballast serve stops cleanly on SIGTERM")
 		if t.Failed() {
 			t.Logf("ballast serve %s\n%s", strings.Join(args, " "), logs.String())
 		}
@@ -270,4 +275,41 @@ func runHelmTest(t *testing.T, cp *controlplane.ControlPlane, rel, ns, fullname 
 		t.Fatalf("running helm test: %v", err)
 	}
 	return helmOut.String(), podOut.String(), err
+}
+
+// TestChartTestHook renders the test hook of each variant and decodes each
+// object strictly, and checks that the webhooks see the throwaway
+// namespace: that the workload webhook's namespaceSelector, as the variant
+// renders it, selects the namespace with its labels (the API server adds
+// kubernetes.io/metadata.name). With policy.mode off there is no test.
+func TestChartTestHook(t *testing.T) {
+	for _, v := range variants(t) {
+		t.Run(v.name, func(t *testing.T) {
+			out, err := helmOutput(t, "template", releaseName, chartDir(t), "-n", releaseNamespace, "--kube-version", kubeVersion,
+				"-f", v.file, "--show-only", "templates/tests/ping.yaml")
+			require.NoError(t, err)
+			hooks, err := decodeManifests(out)
+			require.NoError(t, err)
+			for _, u := range hooks {
+				obj, err := strictScheme.New(u.GroupVersionKind())
+				require.NoError(t, err)
+				require.NoError(t, runtimeFromUnstructured(u, obj), "%s %s", u.GetKind(), u.GetName())
+				assert.Equal(t, "test", u.GetAnnotations()["helm.sh/hook"], "%s %s", u.GetKind(), u.GetName())
+			}
+			var ns corev1.Namespace
+			hooks.object(t, "Namespace", releaseName+"-test", &ns)
+			labels := maps.Clone(ns.Labels)
+			labels["kubernetes.io/metadata.name"] = ns.Name
+
+			_, validating := renderChart(t, "-f", v.file).webhookConfigurations(t)
+			sel, err := metav1.LabelSelectorAsSelector(findWebhook(t, validating, webhook.ValidateWorkloadsPath).NamespaceSelector)
+			require.NoError(t, err)
+			assert.True(t, sel.Matches(k8slabels.Set(labels)), "the workload webhook's selector %s does not select the namespace %s %v", sel, ns.Name, ns.Labels)
+		})
+	}
+	t.Run("no test with policy.mode off", func(t *testing.T) {
+		_, err := helmOutput(t, "template", releaseName, chartDir(t), "-n", releaseNamespace, "--kube-version", kubeVersion,
+			"--set", "policy.mode=off", "--show-only", "templates/tests/ping.yaml")
+		require.ErrorContains(t, err, "could not find template templates/tests/ping.yaml in chart")
+	})
 }
