@@ -186,8 +186,9 @@ func (s *webhookServer) shutdown(ctx context.Context) error {
 		_ = ln.Close()
 		s.conns.settle(ctx, newConnGrace)
 		// Closes the idle connections, and waits for any review that
-		// arrived on one meanwhile.
-		if err := srv.Shutdown(ctx); err != nil {
+		// arrived on one meanwhile. It closes the listener again, which
+		// fails when Serve has not returned yet: not an error here.
+		if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, net.ErrClosed) {
 			_ = srv.Close() // closes the connections
 			s.shutdownErr = fmt.Errorf("answering the admission reviews in flight: %w", err)
 		}
