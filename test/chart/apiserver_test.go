@@ -219,6 +219,20 @@ func deleteWebhookConfigurations(t *testing.T, c client.Client, name string) {
 	}
 }
 
+// waitWebhooksGone waits until the API server has dropped the webhook
+// configurations deleted last, which it learns of asynchronously: until a
+// namespace with a ballast.dev/ label, which the fail-closed namespace
+// guard would see, can be created.
+func waitWebhooksGone(t *testing.T, cp *controlplane.ControlPlane) {
+	t.Helper()
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		err := cp.Client.Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			GenerateName: "webhooks-gone-", Labels: map[string]string{policy.ModeLabel: string(policy.ModeWarn)},
+		}})
+		assert.NoError(c, err, "the API server still calls the deleted webhooks")
+	}, 30*time.Second, 100*time.Millisecond)
+}
+
 // testVariantsInstall creates every object of every variant, each as a
 // release of its own in a namespace of its own.
 func testVariantsInstall(t *testing.T, cp *controlplane.ControlPlane, mon monitoringCRDs) {
@@ -635,6 +649,7 @@ func testHelmLifecycle(t *testing.T, cp *controlplane.ControlPlane) {
 	// the webhooks are installed, every request they match would wait for
 	// their timeout. Only the upgrade below needs them again.
 	deleteWebhookConfigurations(t, c, fullname)
+	waitWebhooksGone(t, cp)
 
 	t.Run("ballast serve with the chart's permissions", func(t *testing.T) { testServeAsServiceAccount(t, cp, ns, fullname) })
 

@@ -3,12 +3,14 @@ package chart_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +53,8 @@ import (
 // image itself, the kubelet's pulling and starting it, and the in-cluster
 // configuration (the token comes in a kubeconfig, not a mounted file).
 //
-// Then Ballast stops being called, and `helm test` must fail.
+// Then Ballast stops (failurePolicy Ignore: the API server admits without
+// it), and `helm test` must fail.
 func TestChartHelmTest(t *testing.T) {
 	helm := helmBinary(t)
 	const rel, ns = "smoke", "smoke-system"
@@ -83,7 +86,7 @@ func TestChartHelmTest(t *testing.T) {
 	assert.Equal(t, []string{"create deployments.apps in " + fullname + "-test"}, rolePermissions(role))
 	assert.Equal(t, []string{"ping", "--namespace=" + fullname + "-test", "--timeout=60s"}, pod.Spec.Containers[0].Args)
 
-	startServeForHelmTest(t, cp, ns, fullname, rel)
+	stopServe := startServeForHelmTest(t, cp, ns, fullname, rel)
 
 	t.Run("Ballast answers: helm test passes", func(t *testing.T) {
 		out, logs, err := runHelmTest(t, cp, rel, ns, fullname, nil)
@@ -98,9 +101,9 @@ func TestChartHelmTest(t *testing.T) {
 	})
 
 	t.Run("Ballast is not called: helm test fails", func(t *testing.T) {
-		// As after an outage with failurePolicy Ignore: the API server
-		// admits everything without asking Ballast.
-		deleteWebhookConfigurations(t, c, fullname)
+		// An outage with failurePolicy Ignore: the API server calls
+		// Ballast, fails, and admits everything without a word.
+		require.NoError(t, stopServe(), "ballast serve stops cleanly on SIGTERM")
 		// The Pod's own --timeout is 60s; a later flag wins, and one
 		// attempt is enough to see the silence.
 		out, logs, err := runHelmTest(t, cp, rel, ns, fullname, []string{"--timeout=1s"})
@@ -130,8 +133,10 @@ func rolePermissions(role rbacv1.Role) []string {
 // runs it (its arguments, its policy ConfigMap), as the admin, with a
 // serving certificate for loopback, and installs the chart's webhook
 // configurations pointing at it in place of those helm installed, which
-// name a Service the API server cannot reach here.
-func startServeForHelmTest(t *testing.T, cp *controlplane.ControlPlane, ns, fullname, rel string) {
+// name a Service the API server cannot reach here. It returns a function
+// that stops it with SIGTERM and returns its exit status; the test's end
+// stops it too.
+func startServeForHelmTest(t *testing.T, cp *controlplane.ControlPlane, ns, fullname, rel string) func() error {
 	t.Helper()
 	ctx := t.Context()
 	dir := t.TempDir()
@@ -175,16 +180,22 @@ func startServeForHelmTest(t *testing.T, cp *controlplane.ControlPlane, ns, full
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	var once sync.Once
+	var stopErr error
+	stop := func() error {
+		once.Do(func() {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			select {
+			case stopErr = <-exited:
+			case <-time.After(time.Minute):
+				_ = cmd.Process.Kill()
+				stopErr = fmt.Errorf("ballast serve did not stop within a minute of SIGTERM: %w", <-exited)
+			}
+		})
+		return stopErr
+	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		var err error
-		select {
-		case err = <-exited:
-		case <-time.After(time.Minute):
-			_ = cmd.Process.Kill()
-			err = <-exited
-		}
-		assert.NoError(t, err, "ballast serve stops cleanly on SIGTERM")
+		assert.NoError(t, stop(), "ballast serve stops cleanly on SIGTERM")
 		if t.Failed() {
 			t.Logf("ballast serve %s\n%s", strings.Join(args, " "), logs.String())
 		}
@@ -200,6 +211,7 @@ func startServeForHelmTest(t *testing.T, cp *controlplane.ControlPlane, ns, full
 
 	deleteWebhookConfigurations(t, cp.Client, fullname)
 	require.NoError(t, install.Install(cp.Config), "installing the webhook configurations")
+	return stop
 }
 
 // runHelmTest runs `helm test` and, as the kubelet would, runs the hook's
