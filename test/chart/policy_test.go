@@ -54,6 +54,10 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			policy:  "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: r, expires: \"2027-02-03T25:00:00Z\"}]",
 			refused: true, sameMessage: true,
 		},
+		"a time that does not exist in year 1": {
+			policy:  "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: r, expires: \"0001-01-01T25:00:00Z\"}]",
+			refused: true, sameMessage: true,
+		},
 		"an exemption with neither rules nor mode": {
 			policy:  "exemptions: [{name: a, namespaces: [x], reason: r}]",
 			refused: true, sameMessage: true,
@@ -150,6 +154,9 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			policy: "rules: {spread: {action: \"\"}, pdb: {maxUnavailable: \"05%\"}}",
 		},
 		"users alone as namespace admins": {policy: "namespaceAdmins: {users: [alice], groups: []}"},
+		"an exemption that expired on the first day of year 1": {
+			policy: "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: r, expires: \"0001-01-01\"}]",
+		},
 	}
 	bin := ballastBinary(t)
 	// Something for check to read: an object Ballast does not judge.

@@ -28,8 +28,10 @@ chart tests run one table of bad policies through the binary and helm.
 {{- fail (printf "%s.rules: Required value: set rules (rule IDs, or \"*\" for all), mode, or both" $at) }}
 {{- end }}
 {{- with $e.expires }}
-{{- /* The schema checks the shape; here, that the day and time exist. */}}
-{{- if and (toDate "2006-01-02T15:04:05Z07:00" .).IsZero (toDate "2006-01-02" .).IsZero (not (hasPrefix "0001-01-01" .)) }}
+{{- /* The schema checks the shape; here, that the day and time exist.
+toDate gives the zero time for what does not parse, and for the first
+instant of year 1, which only these two spell. */}}
+{{- if and (toDate "2006-01-02T15:04:05Z07:00" .).IsZero (toDate "2006-01-02" .).IsZero (not (has . (list "0001-01-01" "0001-01-01T00:00:00Z"))) }}
 {{- fail (printf "%s.expires: Invalid value: %q: must be a date such as \"2026-12-31\" or an RFC 3339 time such as \"2026-12-31T18:00:00Z\"" $at .) }}
 {{- end }}
 {{- end }}
