@@ -94,7 +94,7 @@ func TestAudit(t *testing.T) {
 		assert.WithinDuration(t, time.Now(), r.Time, time.Minute)
 		assert.Equal(t, audit.Summary{
 			Namespaces: 12, Evaluated: 6, Skipped: 5, Unreadable: 1,
-			Objects: 11, Denied: 5, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
+			Objects: 11, Denied: 6, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
 		}, r.Summary)
 		var names []string
 		for _, n := range r.Namespaces {
@@ -111,11 +111,11 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, policy.ModeEnforce, shop.ConfiguredMode)
 		assert.Equal(t, "namespace label ballast.dev/mode", shop.ModeSource)
 		assert.Equal(t, 6, shop.Evaluated)
-		assert.Equal(t, 2, shop.Denied)
+		assert.Equal(t, 3, shop.Denied)
 		assert.Equal(t, 3, shop.Warnings)
 		assert.Equal(t, []audit.Violation{
+			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 2},
 			{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
-			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "resource-requests", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
 			{Rule: "liveness-probe", Action: policy.ActionWarn, Objects: 1},
@@ -143,7 +143,7 @@ func TestAudit(t *testing.T) {
 		}
 		assert.Equal(t, []string{
 			"apps/v1 Deployment api allowed",
-			"apps/v1 Deployment cart allowed",
+			"apps/v1 Deployment cart denied",
 			"apps/v1 Deployment web denied",
 			"apps/v1 StatefulSet db allowed",
 			"autoscaling/v2 HorizontalPodAutoscaler api allowed",
@@ -163,6 +163,10 @@ func TestAudit(t *testing.T) {
 		pdb := shop.Objects[5]
 		require.Len(t, pdb.Findings, 1)
 		assert.Equal(t, "pdb-allows-disruption", pdb.Findings[0].Rule, "judged with the Deployments of its namespace")
+		cart := shop.Objects[1]
+		require.Len(t, cart.Findings, 1)
+		assert.Equal(t, "PDB cart (minAvailable 2) allows no disruption of its 2 pods", cart.Findings[0].Message,
+			"the Deployment is judged against the PDB that selects its pods")
 
 		blog := namespaceOf(t, &r, "blog")
 		assert.Equal(t, policy.ModeEnforce, blog.Mode)
@@ -244,7 +248,7 @@ func TestAudit(t *testing.T) {
 			"  PodDisruptionBudget cart: would be denied\n",
 			"  would create PodDisruptionBudget ballast-deployment-api (maxUnavailable 1) for Deployment api\n",
 			"  2 pod(s) lack defaults (prestop-hook, readiness-probe): web-6d4cf56db6-q9m4z, web-6d4cf56db6-x7k2p\n",
-			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 2; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
+			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 3; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
 		} {
 			assert.Contains(t, stdout, line)
 		}
