@@ -229,7 +229,7 @@ func TestPDBAllowsDisruptionOnWorkloads(t *testing.T) {
 		"a ReplicaSet created directly is judged alike": {
 			target: newTarget(&appsv1.ReplicaSet{
 				ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "web-rs"},
-				Spec: appsv1.ReplicaSetSpec{Replicas: one, Selector: &metav1.LabelSelector{MatchLabels: webLabels}, Template: podTemplate()},
+				Spec:       appsv1.ReplicaSetSpec{Replicas: one, Selector: &metav1.LabelSelector{MatchLabels: webLabels}, Template: podTemplate()},
 			}, pdb("guard", minAvailable(intstr.FromInt32(1)))),
 			want: []Finding{counted("guard", "minAvailable 1", "its 1 pod", "ReplicaSet web-rs runs 1")},
 		},
