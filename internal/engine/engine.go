@@ -97,6 +97,7 @@ func (e *Engine) Evaluate(in Input) Result {
 		res.Skipped = "no policy settings"
 		return res
 	}
+	s = s.For(workload.ScopeOf(in.Object))
 	res.Mode, res.ModeSource = s.Mode, s.ModeSource
 	res.Exemptions, res.Expired = s.Exemptions, s.Expired
 	if s.Mode == policy.ModeOff {

@@ -30,7 +30,9 @@ const (
 //  3. spec.Mode.
 //
 // An exemption applies to ns when one of its namespaces patterns or its
-// namespace selector matches. A matching exemption that expired before now
+// namespace selector matches. One scoped to workloads (workloads or
+// workloadSelector) is kept aside for Settings.For, which adds it for the
+// objects it names. A matching exemption that expired before now
 // is listed in Settings.Expired and has no effect. Exemptions that fail
 // validation (a bad glob or selector) match nothing.
 //
@@ -44,7 +46,12 @@ func Resolve(spec *Spec, ns Namespace, now time.Time) Settings {
 			continue
 		}
 		ref := e.ref(i)
-		if e.Expires != nil && e.Expires.Time.Before(now) {
+		expired := e.Expires != nil && e.Expires.Time.Before(now)
+		if e.scoped() {
+			s.scoped = append(s.scoped, scopedExemption{e: e, ref: ref, expired: expired})
+			continue
+		}
+		if expired {
 			s.Expired = append(s.Expired, ref)
 			continue
 		}
@@ -97,9 +104,45 @@ func (e *Exemption) matches(ns Namespace) bool {
 	return ok && sel.Matches(labels.Set(ns.Labels))
 }
 
+// scoped reports whether the exemption is scoped to some workloads of its
+// namespaces rather than to whole namespaces.
+func (e *Exemption) scoped() bool {
+	return len(e.Workloads) > 0 || e.WorkloadSelector != nil
+}
+
+// matchesWorkload reports whether the exemption, scoped to workloads,
+// applies to o: one of its workloads names o's kind and name, and its
+// workload selector, if any, matches o's pod labels.
+func (e *Exemption) matchesWorkload(o Object) bool {
+	if len(e.Workloads) > 0 && !slices.ContainsFunc(e.Workloads, func(w WorkloadMatch) bool {
+		return globMatches(w.Kind, o.Kind) && globMatches(w.Name, o.Name)
+	}) {
+		return false
+	}
+	if e.WorkloadSelector == nil {
+		return true
+	}
+	sel, ok := compileSelector(e.WorkloadSelector)
+	return ok && o.PodLabels != nil && sel.Matches(labels.Set(o.PodLabels))
+}
+
+// globMatches reports whether name matches pattern (path.Match syntax); an
+// empty pattern matches every name.
+func globMatches(pattern, name string) bool {
+	if pattern == "" {
+		return true
+	}
+	ok, _ := path.Match(pattern, name)
+	return ok
+}
+
 // mode returns the mode the exemption sets: its own, or off when it
-// exempts every rule.
+// exempts every rule (for whole namespaces: an exemption scoped to
+// workloads sets no mode).
 func (e *Exemption) mode() (Mode, bool) {
+	if e.scoped() {
+		return "", false
+	}
 	switch {
 	case e.Mode != "":
 		return e.Mode, true

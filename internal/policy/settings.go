@@ -1,6 +1,9 @@
 package policy
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Namespace is what resolution needs to know of a namespace.
 type Namespace struct {
@@ -29,6 +32,61 @@ type Settings struct {
 	Expired []ExemptionRef
 	// Spec is the defaulted policy.
 	Spec *Spec
+
+	// scoped are the exemptions that match the namespace but are scoped to
+	// some of its workloads: For adds those that match an object.
+	scoped []scopedExemption
+}
+
+// scopedExemption is an exemption scoped to workloads that matches a
+// namespace, in force or expired.
+type scopedExemption struct {
+	e       *Exemption
+	ref     ExemptionRef
+	expired bool
+}
+
+// Object is what an exemption scoped to workloads knows of the object
+// judged: the workload, and the labels of its pods.
+type Object struct {
+	// Kind and Name name the workload: the object itself, the workload that
+	// owns a Pod, or the one an HPA scales. Empty for other objects, which
+	// no scoped exemption matches.
+	Kind, Name string
+	// PodLabels are the labels of the workload's pods: its pod template
+	// labels, or a Pod's own. Nil for an HPA.
+	PodLabels map[string]string
+}
+
+// For returns the settings of one object of the namespace: s itself when
+// no exemption scoped to workloads matches o, else a copy of s with those
+// exemptions among Exemptions (or Expired). s is not modified, so settings
+// cached per namespace may be shared.
+func (s *Settings) For(o Object) *Settings {
+	if len(s.scoped) == 0 || o.Kind == "" {
+		return s
+	}
+	var out *Settings
+	for i := range s.scoped {
+		se := &s.scoped[i]
+		if !se.e.matchesWorkload(o) {
+			continue
+		}
+		if out == nil {
+			c := *s
+			c.Exemptions, c.Expired = slices.Clip(s.Exemptions), slices.Clip(s.Expired)
+			out = &c
+		}
+		if se.expired {
+			out.Expired = append(out.Expired, se.ref)
+		} else {
+			out.Exemptions = append(out.Exemptions, se.ref)
+		}
+	}
+	if out == nil {
+		return s
+	}
+	return out
 }
 
 // ExemptionRef is an exemption as reported in output.

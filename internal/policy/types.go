@@ -233,11 +233,19 @@ type Exemption struct {
 	Namespaces []string `json:"namespaces,omitempty"`
 	// NamespaceSelector matches namespaces by label.
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	// Workloads, when set, scope the exemption to these workloads of its
+	// namespaces, and their pods and the HPAs that scale them.
+	Workloads []WorkloadMatch `json:"workloads,omitempty"`
+	// WorkloadSelector, when set, scopes the exemption to the workloads of
+	// its namespaces whose pods carry these labels (their pod template
+	// labels), and those pods. With Workloads too, both must match.
+	WorkloadSelector *metav1.LabelSelector `json:"workloadSelector,omitempty"`
 	// Rules are the exempted rule IDs; "*" exempts every rule and every
-	// mutation, which makes the namespace behave as mode off.
+	// mutation, which makes the namespace behave as mode off (or, scoped to
+	// workloads, leaves those workloads alone).
 	Rules []string `json:"rules,omitempty"`
 	// Mode, when set, is the mode of matching namespaces; it wins over the
-	// namespace label.
+	// namespace label. An exemption scoped to workloads cannot set one.
 	Mode Mode `json:"mode,omitempty"`
 	// Reason is why the exemption exists. Required.
 	Reason string `json:"reason"`
@@ -246,6 +254,16 @@ type Exemption struct {
 	// Expires is when the exemption stops applying: an RFC 3339 time, or a
 	// date, which means the start of that day in UTC. Empty: never.
 	Expires *metav1.Time `json:"expires,omitempty"`
+}
+
+// WorkloadMatch names workloads by kind and name.
+type WorkloadMatch struct {
+	// Kind is a workload kind or a glob (path.Match syntax), such as
+	// "Deployment"; empty matches every kind.
+	Kind string `json:"kind,omitempty"`
+	// Name is a workload name or a glob, such as "cert-manager-cainjector"
+	// or "report-*". Required.
+	Name string `json:"name"`
 }
 
 // Subjects names users and groups.

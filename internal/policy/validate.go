@@ -179,6 +179,7 @@ func validateExemptions(exemptions []Exemption, fp *field.Path) field.ErrorList 
 			}
 		}
 
+		errs = append(errs, validateWorkloadScope(&e, ep)...)
 		if len(e.Rules) == 0 && e.Mode == "" {
 			errs = append(errs, field.Required(ep.Child("rules"), `set rules (rule IDs, or "*" for all), mode, or both`))
 		}
@@ -190,6 +191,37 @@ func validateExemptions(exemptions []Exemption, fp *field.Path) field.ErrorList 
 		if e.Mode != "" {
 			errs = append(errs, validateMode(e.Mode, ep.Child("mode"))...)
 		}
+	}
+	return errs
+}
+
+// validateWorkloadScope checks the workloads and workloadSelector of an
+// exemption, at ep.
+func validateWorkloadScope(e *Exemption, ep *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for j, w := range e.Workloads {
+		wp := ep.Child("workloads").Index(j)
+		if w.Name == "" {
+			errs = append(errs, field.Required(wp.Child("name"), `name the workload, or give a glob such as "report-*"`))
+		}
+		for _, g := range []struct{ name, value string }{{"kind", w.Kind}, {"name", w.Name}} {
+			if _, err := path.Match(g.value, ""); err != nil {
+				errs = append(errs, field.Invalid(wp.Child(g.name), g.value, "must be a name or a glob (path.Match syntax)"))
+			}
+		}
+	}
+	if sel := e.WorkloadSelector; sel != nil {
+		sp := ep.Child("workloadSelector")
+		if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+			errs = append(errs, field.Invalid(sp, "{}",
+				"an empty selector matches every workload; add matchLabels or matchExpressions, or exempt the whole namespace without it"))
+		} else if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
+			errs = append(errs, field.Invalid(sp, field.OmitValueType{}, err.Error()))
+		}
+	}
+	if e.scoped() && e.Mode != "" {
+		errs = append(errs, field.Invalid(ep.Child("mode"), e.Mode,
+			"a mode applies to whole namespaces: remove workloads and workloadSelector, or exempt rules (\"*\" for all) instead of setting a mode"))
 	}
 	return errs
 }
