@@ -206,7 +206,7 @@ func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 	}
 	s := &space{workloads: map[workloadKey]*metav1.PartialObjectMetadata{}}
 	settings := policy.Resolve(a.opts.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, a.opts.Now)
-	r.ConfiguredMode, r.ModeSource = settings.Mode, settings.ModeSource
+	r.ConfiguredMode, r.ModeSource, r.Profile = settings.Mode, settings.ModeSource, settings.Profile
 	r.Exemptions, r.ExpiredExemptions = report.NewExemptions(settings.Exemptions), report.NewExemptions(settings.Expired)
 	switch {
 	case a.opts.Excluded != nil && a.opts.Excluded(ns):

@@ -129,10 +129,14 @@ func (n *Namespace) writeText(b *strings.Builder, now time.Time) {
 
 // modeOrigin says where the mode the namespace was judged in came from.
 func (n *Namespace) modeOrigin() string {
-	if n.Mode == n.ConfiguredMode {
-		return n.ModeSource
+	origin := n.ModeSource
+	if n.Mode != n.ConfiguredMode {
+		origin = fmt.Sprintf("%s; configured: %s, %s", modeSource, n.ConfiguredMode, n.ModeSource)
 	}
-	return fmt.Sprintf("%s; configured: %s, %s", modeSource, n.ConfiguredMode, n.ModeSource)
+	if n.Profile != "" {
+		origin += "; profile " + n.Profile
+	}
+	return origin
 }
 
 // names lists the pods' names, with an ellipsis for those left out.
@@ -176,7 +180,11 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	b.WriteString("|---|---|---|--:|---|--:|--:|--:|---|\n")
 	for i := range r.Namespaces {
 		n := &r.Namespaces[i]
-		configured := cell(fmt.Sprintf("%s (%s)", n.ConfiguredMode, n.ModeSource))
+		origin := n.ModeSource
+		if n.Profile != "" {
+			origin += "; profile " + n.Profile
+		}
+		configured := cell(fmt.Sprintf("%s (%s)", n.ConfiguredMode, origin))
 		switch n.state() {
 		case stateEvaluated:
 			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %d | %d | %d | %s |\n",

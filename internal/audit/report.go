@@ -42,6 +42,9 @@ type Namespace struct {
 	// webhook configurations that exclude the namespace.
 	ConfiguredMode policy.Mode `json:"configuredMode"`
 	ModeSource     string      `json:"modeSource"`
+	// Profile names the policy profile whose values the namespace is
+	// judged by; empty when none applies.
+	Profile string `json:"profile,omitempty"`
 	// Exemptions are the policy's exemptions in force for the namespace,
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []report.Exemption `json:"exemptions,omitempty"`

@@ -382,3 +382,37 @@ func TestWriteNotes(t *testing.T) {
 		string(decoded.Objects[1]["notes"]))
 	assert.NotContains(t, decoded.Objects[2], "notes", "left out where there are none")
 }
+
+// TestRunProfilesAndWorkloadExemptions: a namespace's profile sets the
+// values its objects are judged by, and an exemption scoped to one
+// workload exempts it alone; the report names both.
+func TestRunProfilesAndWorkloadExemptions(t *testing.T) {
+	spec := policy.Defaulted(&policy.Spec{
+		Profiles: []policy.Profile{{
+			Name: "critical", Namespaces: []string{"payments"},
+			Rules: policy.Rules{MinReplicas: policy.ReplicasRule{Minimum: 3}},
+		}},
+		Exemptions: []policy.Exemption{{
+			Name: "single-worker", Namespaces: []string{"shop"}, Reason: "one consumer", Rules: []string{policy.RuleMinReplicas},
+			Workloads: []policy.WorkloadMatch{{Kind: "Deployment", Name: "worker"}},
+		}},
+	})
+	r := runCheck(t, spec, Options{},
+		deployment("payments", "ledger", 2), deployment("shop", "web", 2),
+		deployment("shop", "worker", 1), deployment("shop", "cron", 1))
+
+	ledger := object(t, r, "Deployment", "ledger")
+	assert.Equal(t, "critical", ledger.Profile)
+	assert.Contains(t, rules(ledger), policy.RuleMinReplicas, "the profile asks for 3 replicas")
+	web := object(t, r, "Deployment", "web")
+	assert.Empty(t, web.Profile)
+	assert.NotContains(t, rules(web), policy.RuleMinReplicas, "the policy asks for 2")
+
+	worker := object(t, r, "Deployment", "worker")
+	assert.NotContains(t, rules(worker), policy.RuleMinReplicas)
+	require.Len(t, worker.Exemptions, 1)
+	assert.Equal(t, "single-worker", worker.Exemptions[0].Name)
+	cron := object(t, r, "Deployment", "cron")
+	assert.Contains(t, rules(cron), policy.RuleMinReplicas, "the exemption names worker alone")
+	assert.Empty(t, cron.Exemptions)
+}

@@ -45,7 +45,11 @@ func writeObject(b *strings.Builder, o *report.Object) {
 	if o.Template != "" {
 		fmt.Fprintf(b, ", %s", o.Template)
 	}
-	b.WriteString(")\n")
+	b.WriteString(")")
+	if o.Profile != "" {
+		fmt.Fprintf(b, " profile %s", o.Profile)
+	}
+	b.WriteString("\n")
 	switch {
 	case o.Skipped != "":
 		fmt.Fprintf(b, "  skipped: %s\n", o.Skipped)

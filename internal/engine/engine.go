@@ -98,7 +98,7 @@ func (e *Engine) Evaluate(in Input) Result {
 		return res
 	}
 	s = s.For(workload.ScopeOf(in.Object))
-	res.Mode, res.ModeSource = s.Mode, s.ModeSource
+	res.Mode, res.ModeSource, res.Profile = s.Mode, s.ModeSource, s.Profile
 	res.Exemptions, res.Expired = s.Exemptions, s.Expired
 	if s.Mode == policy.ModeOff {
 		res.Skipped = "mode off (" + s.ModeSource + ")"

@@ -620,3 +620,18 @@ func TestEvaluateWorkloadExemption(t *testing.T) {
 	}
 	assert.Empty(t, s.Exemptions, "the namespace's settings are left as they are")
 }
+
+// TestDecisionNamesTheProfile: a denial and the audit annotations say
+// which profile's values judged the object.
+func TestDecisionNamesTheProfile(t *testing.T) {
+	spec := policy.Defaulted(&policy.Spec{Profiles: []policy.Profile{{
+		Name: "critical", Namespaces: []string{"shop"},
+		Rules: policy.Rules{MinReplicas: policy.ReplicasRule{Minimum: 3}},
+	}}})
+	s := policy.Resolve(spec, policy.Namespace{Name: "shop", Labels: map[string]string{policy.ModeLabel: "enforce"}}, time.Now())
+	d := Default().Evaluate(Input{Object: deployment(ptr.To[int32](2), compliant(webContainer("app"))), Settings: &s}).Decision()
+	require.False(t, d.Allowed)
+	assert.Contains(t, d.DenyMessage, "Ballast policy (mode enforce, namespace label ballast.dev/mode, profile critical) denies Deployment shop/web")
+	assert.Contains(t, d.DenyMessage, "below the minimum of 3")
+	assert.Equal(t, "critical", d.AuditAnnotations[AuditProfile])
+}

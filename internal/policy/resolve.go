@@ -36,10 +36,17 @@ const (
 // is listed in Settings.Expired and has no effect. Exemptions that fail
 // validation (a bad glob or selector) match nothing.
 //
+// The namespace's profile, if any (see Spec.profileFor), replaces spec
+// in Settings.Spec by the spec with the profile's overrides applied; a
+// spec that was not defaulted has no profile applied.
+//
 // Resolve does no I/O and does not modify spec, which must not change
 // afterwards: it remembers the label selectors it has parsed.
 func Resolve(spec *Spec, ns Namespace, now time.Time) Settings {
 	s := Settings{Namespace: ns.Name, Spec: spec}
+	if p := spec.profileFor(ns); p != nil && p.effective != nil {
+		s.Spec, s.Profile = p.effective, p.Name
+	}
 	for i := range spec.Exemptions {
 		e := &spec.Exemptions[i]
 		if !e.matches(ns) {

@@ -25,12 +25,16 @@ type Settings struct {
 	// such as `policy default (label ballast.dev/mode="enforced" is not a
 	// mode)`.
 	ModeSource string
+	// Profile names the profile of the namespace, whose overrides Spec
+	// holds; empty when none applies.
+	Profile string
 	// Exemptions are the exemptions that match the namespace and are in force.
 	Exemptions []ExemptionRef
 	// Expired are the exemptions that match the namespace but have expired,
 	// so that output can say they no longer apply.
 	Expired []ExemptionRef
-	// Spec is the defaulted policy.
+	// Spec is the defaulted policy, with the overrides of the namespace's
+	// profile applied.
 	Spec *Spec
 
 	// scoped are the exemptions that match the namespace but are scoped to

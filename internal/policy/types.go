@@ -117,6 +117,9 @@ type Spec struct {
 	Rules Rules `json:"rules,omitempty"`
 	// PodDefaults configures what the Pod mutator injects.
 	PodDefaults PodDefaults `json:"podDefaults,omitempty"`
+	// Profiles override rule parameters, rule actions and pod defaults for
+	// groups of namespaces; a namespace resolves to at most one.
+	Profiles []Profile `json:"profiles,omitempty"`
 	// Exemptions exempt namespaces from rules or change their mode.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
 	// NamespaceAdmins are the only subjects that may add, change or remove
@@ -221,6 +224,27 @@ type ProbeDefaults struct {
 	TimeoutSeconds int32 `json:"timeoutSeconds,omitempty"`
 	// FailureThreshold of the probe. Default: 3 (30 for startup).
 	FailureThreshold int32 `json:"failureThreshold,omitempty"`
+}
+
+// Profile overrides, for the namespaces it selects, any rule parameter,
+// rule action and pod default of the policy. Fields left out keep the
+// policy's value.
+type Profile struct {
+	// Name identifies the profile in output. Required; names are unique.
+	Name string `json:"name"`
+	// Namespaces are names or glob patterns (path.Match syntax).
+	Namespaces []string `json:"namespaces,omitempty"`
+	// NamespaceSelector matches namespaces by labels that only namespace
+	// admins may set: keys under ballast.dev/, or kubernetes.io/metadata.name.
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	// Rules override the policy's rules: actions and parameters.
+	Rules Rules `json:"rules,omitempty"`
+	// PodDefaults override the policy's pod defaults.
+	PodDefaults PodDefaults `json:"podDefaults,omitempty"`
+
+	// effective is the policy's spec with the overrides applied: what the
+	// profile's namespaces are judged by. SetDefaults sets it.
+	effective *Spec
 }
 
 // Exemption exempts namespaces from some or all rules, or sets their mode.

@@ -25,6 +25,9 @@ type Object struct {
 	// Mode is the mode the object was judged in; empty for kinds Ballast
 	// does not evaluate.
 	Mode policy.Mode `json:"mode,omitempty"`
+	// Profile names the policy profile whose values the object was judged
+	// by; empty when none applies.
+	Profile string `json:"profile,omitempty"`
 	// Allowed is false when the object would be denied.
 	Allowed bool `json:"allowed"`
 	// Skipped says why the object was not evaluated.
@@ -82,6 +85,7 @@ func NewObject(apiVersion string, res engine.Result) Object {
 		Namespace:         res.Namespace,
 		Name:              res.Name,
 		Mode:              res.Mode,
+		Profile:           res.Profile,
 		Allowed:           res.Decision().Allowed,
 		Skipped:           res.Skipped,
 		Findings:          append(make([]validators.Finding, 0, len(res.Findings)), res.Findings...),
