@@ -108,15 +108,15 @@ func TestParseProfileProblems(t *testing.T) {
 		want []string
 	}{
 		"the same namespace in two profiles": {
-			doc: header + "spec:\n  profiles:\n  - {name: a, namespaces: [shop]}\n  - {name: b, namespaces: [blog, shop]}\n",
+			doc:  header + "spec:\n  profiles:\n  - {name: a, namespaces: [shop]}\n  - {name: b, namespaces: [blog, shop]}\n",
 			want: []string{`line 6: spec.profiles[1].namespaces[1]: Invalid value: "shop": is also in profile "a": a namespace resolves to one profile; keep it in one of them`},
 		},
 		"the same glob in two profiles": {
-			doc: header + "spec:\n  profiles:\n  - {name: a, namespaces: [\"team-*\"]}\n  - {name: b, namespaces: [\"team-*\"]}\n",
+			doc:  header + "spec:\n  profiles:\n  - {name: a, namespaces: [\"team-*\"]}\n  - {name: b, namespaces: [\"team-*\"]}\n",
 			want: []string{`line 6: spec.profiles[1].namespaces[0]: Invalid value: "team-*": is also in profile "a": a namespace resolves to one profile; keep it in one of them`},
 		},
 		"a selector on a label tenants may set": {
-			doc: header + "spec:\n  profiles:\n  - name: a\n    namespaceSelector: {matchLabels: {team: payments}}\n",
+			doc:  header + "spec:\n  profiles:\n  - name: a\n    namespaceSelector: {matchLabels: {team: payments}}\n",
 			want: []string{`line 6: spec.profiles[0].namespaceSelector: Invalid value: "team": select on labels only namespace admins may set: keys under ballast.dev/ (guarded by Ballast) or kubernetes.io/metadata.name; a tenant could set "team" on its namespace and pick its own profile`},
 		},
 		"no name, no namespaces, a duplicate name": {
@@ -128,11 +128,11 @@ func TestParseProfileProblems(t *testing.T) {
 			},
 		},
 		"an override out of range is reported at the profile's line": {
-			doc: header + "spec:\n  profiles:\n  - name: a\n    namespaces: [a]\n    podDefaults:\n      preStop: {sleepSeconds: 4000}\n",
+			doc:  header + "spec:\n  profiles:\n  - name: a\n    namespaces: [a]\n    podDefaults:\n      preStop: {sleepSeconds: 4000}\n",
 			want: []string{`line 8: spec.profiles[0].podDefaults.preStop.sleepSeconds: Invalid value: 4000: must be between 1 and 3600, and shorter than the pods' terminationGracePeriodSeconds, since the API server rejects a longer sleep; to inject no sleep, set enabled to false`},
 		},
 		"an override written as 0 would be ignored": {
-			doc: header + "spec:\n  profiles:\n  - name: a\n    namespaces: [a]\n    rules:\n      termination-grace: {shutdownBudgetSeconds: 0}\n",
+			doc:  header + "spec:\n  profiles:\n  - name: a\n    namespaces: [a]\n    rules:\n      termination-grace: {shutdownBudgetSeconds: 0}\n",
 			want: []string{`line 8: spec.profiles[0].rules.termination-grace.shutdownBudgetSeconds: Invalid value: a profile cannot override with "", 0 or []: leave the field out to keep the policy's value, or set the value it should have`},
 		},
 		"a problem of the policy's own values is reported once": {
