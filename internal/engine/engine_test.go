@@ -635,3 +635,15 @@ func TestDecisionNamesTheProfile(t *testing.T) {
 	assert.Contains(t, d.DenyMessage, "below the minimum of 3")
 	assert.Equal(t, "critical", d.AuditAnnotations[AuditProfile])
 }
+
+// TestEvaluatePodLongerSleep: the grace period follows the longer sleep a
+// pod template asks for.
+func TestEvaluatePodLongerSleep(t *testing.T) {
+	pod := replicaSetPod(webContainer("app"))
+	pod.Annotations = map[string]string{policy.PreStopSleepAnnotation: "40"}
+	res := Default().Evaluate(Input{Object: pod, Settings: settings(t, policy.ModeWarn), Related: routed()})
+	got := res.Object.(*corev1.Pod)
+	require.NotNil(t, got.Spec.Containers[0].Lifecycle)
+	assert.Equal(t, int64(40), got.Spec.Containers[0].Lifecycle.PreStop.Sleep.Seconds)
+	assert.Equal(t, int64(40+25), *got.Spec.TerminationGracePeriodSeconds, "the sleep plus the shutdown budget")
+}

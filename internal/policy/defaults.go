@@ -47,6 +47,7 @@ func setDefaults(p *Policy) {
 	setDefaultPtr(&pd.PreStop.Enabled, true)
 	setDefault(&pd.PreStop.Strategy, PreStopNative)
 	setDefault(&pd.PreStop.SleepSeconds, 5)
+	setDefault(&pd.PreStop.MaxSleepSeconds, 60)
 	setDefaultPtr(&pd.TerminationGracePeriod.Enabled, true)
 	setProbeDefaults(&pd.ReadinessProbe, true, 0, 3)
 	setProbeDefaults(&pd.LivenessProbe, false, 10, 3)

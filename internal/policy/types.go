@@ -22,6 +22,10 @@ const (
 	// an injected probe. ReadinessPathAnnotation + "." + container name sets it
 	// for one container.
 	ReadinessPathAnnotation = "ballast.dev/readiness-path"
+	// PreStopSleepAnnotation on a pod template asks for a longer injected
+	// preStop sleep than the policy's, in whole seconds, up to
+	// podDefaults.preStop.maxSleepSeconds.
+	PreStopSleepAnnotation = "ballast.dev/prestop-sleep-seconds"
 	// Prefix is the prefix of every key Ballast owns; only the subjects the
 	// policy names may set such keys on namespaces.
 	Prefix = "ballast.dev/"
@@ -210,6 +214,9 @@ type PreStopDefaults struct {
 	Strategy PreStopStrategy `json:"strategy,omitempty"`
 	// SleepSeconds is the length of the sleep. Default: 5.
 	SleepSeconds int32 `json:"sleepSeconds,omitempty"`
+	// MaxSleepSeconds bounds the longer sleep a pod template may ask for
+	// with the ballast.dev/prestop-sleep-seconds annotation. Default: 60.
+	MaxSleepSeconds int32 `json:"maxSleepSeconds,omitempty"`
 }
 
 // ProbeDefaults configures an injected probe.

@@ -123,6 +123,12 @@ func validatePodDefaults(pd *PodDefaults, fp *field.Path) field.ErrorList {
 			maxSleepSeconds)))
 	}
 
+	if sec, m := pd.PreStop.SleepSeconds, pd.PreStop.MaxSleepSeconds; sec >= 1 && sec <= maxSleepSeconds && (m < sec || m > maxSleepSeconds) {
+		errs = append(errs, field.Invalid(pp.Child("maxSleepSeconds"), m, fmt.Sprintf(
+			"must be between sleepSeconds (%d) and %d: the longest sleep a pod template may ask for with the %s annotation",
+			pd.PreStop.SleepSeconds, maxSleepSeconds, PreStopSleepAnnotation)))
+	}
+
 	errs = append(errs, validateProbe(&pd.ReadinessProbe, fp.Child("readinessProbe"))...)
 	errs = append(errs, validateProbe(&pd.LivenessProbe, fp.Child("livenessProbe"))...)
 	errs = append(errs, validateProbe(&pd.StartupProbe, fp.Child("startupProbe"))...)
