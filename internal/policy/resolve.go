@@ -5,6 +5,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"weak"
@@ -175,7 +176,28 @@ func (e *Exemption) ref(i int) ExemptionRef {
 		t := e.Expires.Time
 		r.Expires = &t
 	}
+	if e.scoped() {
+		r.Scope = e.scopeText()
+	}
 	return r
+}
+
+// scopeText describes the workloads an exemption is scoped to, for
+// people: "Deployment report-worker, report-* whose pods are labelled
+// tier=batch".
+func (e *Exemption) scopeText() string {
+	names := make([]string, len(e.Workloads))
+	for i, w := range e.Workloads {
+		names[i] = strings.TrimSpace(w.Kind + " " + w.Name)
+	}
+	text := strings.Join(names, ", ")
+	if e.WorkloadSelector == nil {
+		return text
+	}
+	if text == "" {
+		text = "workloads"
+	}
+	return text + " whose pods are labelled " + metav1.FormatLabelSelector(e.WorkloadSelector)
 }
 
 // selectors caches compiled label selectors by the address of their

@@ -62,6 +62,19 @@ type Object struct {
 	PodLabels map[string]string
 }
 
+// ScopedExemptions returns the exemptions in force in the namespace that
+// are scoped to some of its workloads (For adds them to the settings of
+// the objects they name), for output that describes the namespace.
+func (s *Settings) ScopedExemptions() []ExemptionRef {
+	var out []ExemptionRef
+	for _, se := range s.scoped {
+		if !se.expired {
+			out = append(out, se.ref)
+		}
+	}
+	return out
+}
+
 // For returns the settings of one object of the namespace: s itself when
 // no exemption scoped to workloads matches o, else a copy of s with those
 // exemptions among Exemptions (or Expired). s is not modified, so settings
@@ -101,6 +114,10 @@ type ExemptionRef struct {
 	Rules   []string   `json:"rules,omitempty"`
 	Mode    Mode       `json:"mode,omitempty"`
 	Expires *time.Time `json:"expires,omitempty"`
+	// Scope says, for an exemption scoped to workloads, which: for
+	// example "Deployment report-worker" or "pods labelled tier=batch";
+	// empty for one that exempts whole namespaces.
+	Scope string `json:"scope,omitempty"`
 }
 
 // AllRules is the wildcard rule ID of an exemption.

@@ -73,6 +73,9 @@ type Exemption struct {
 	Mode policy.Mode `json:"mode,omitempty"`
 	// Expires is when it stops applying; nil when it never does.
 	Expires *time.Time `json:"expires,omitempty"`
+	// Scope names the workloads it is scoped to; empty when it exempts
+	// whole namespaces.
+	Scope string `json:"scope,omitempty"`
 }
 
 // NewObject returns the verdict on an object from the engine's result.
@@ -117,7 +120,7 @@ type Note struct {
 func NewExemptions(refs []policy.ExemptionRef) []Exemption {
 	var out []Exemption
 	for _, e := range refs {
-		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires})
+		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires, Scope: e.Scope})
 	}
 	return out
 }
