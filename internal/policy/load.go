@@ -100,7 +100,7 @@ func Parse(data []byte) (*Policy, error) {
 	setDefaults(p)
 	d.keepZeros()
 	p.Spec.applyProfiles()
-	problems := append(d.problems, d.profileZeros()...)
+	problems := slices.Concat(d.problems, d.profileZeros())
 	for _, err := range Validate(p) {
 		if !d.covers(err.Field) {
 			problems = append(problems, Problem{Line: d.line(err.Field), Err: err})

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -31,11 +32,17 @@ func (s *Spec) applyProfiles() {
 // over it, nested objects field by field.
 func overlay[T any](base, over T) T {
 	var out T
-	// Both types are plain data with JSON tags: neither step can fail.
-	b, _ := json.Marshal(base)
-	_ = json.Unmarshal(b, &out)
-	o, _ := json.Marshal(over)
-	_ = json.Unmarshal(o, &out)
+	for _, v := range []T{base, over} {
+		data, err := json.Marshal(v)
+		if err == nil {
+			err = json.Unmarshal(data, &out)
+		}
+		if err != nil {
+			// Rules and PodDefaults are plain data with JSON tags: only a
+			// field of a type JSON cannot carry, added by mistake, gets here.
+			panic(fmt.Sprintf("policy: applying a profile to %T: %v", v, err))
+		}
+	}
 	return out
 }
 
@@ -80,9 +87,4 @@ func (s *Spec) profileFor(ns Namespace) *Profile {
 // literalChars counts the characters of a glob that are not wildcards.
 func literalChars(pattern string) int {
 	return len(pattern) - strings.Count(pattern, "*") - strings.Count(pattern, "?")
-}
-
-// isGlob reports whether a namespace pattern is a glob rather than a name.
-func isGlob(pattern string) bool {
-	return strings.ContainsAny(pattern, `*?[\`)
 }
