@@ -3,7 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -12,6 +14,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/check"
 	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/version"
 )
 
 // Output formats of check and version.
@@ -19,6 +22,16 @@ const (
 	outputText = "text"
 	outputJSON = "json"
 )
+
+// The CI output formats of check.
+const (
+	outputSARIF  = "sarif"
+	outputJUnit  = "junit"
+	outputGitHub = "github"
+)
+
+// checkOutputs are the values of check's -o.
+var checkOutputs = []string{outputText, outputJSON, outputSARIF, outputJUnit, outputGitHub}
 
 // checkModes are the modes check can judge in.
 var checkModes = []policy.Mode{policy.ModeEnforce, policy.ModeWarn, policy.ModeDryRun}
@@ -52,14 +65,16 @@ some input could not be read or parsed (the rest is still reported) or the
 command is misused.`,
 		Example: `  ballast check -f deploy/
   helm template shop charts/shop | ballast check -f - --policy policy.yaml
-  kustomize build overlays/prod | ballast check -f - -o json`,
+  kustomize build overlays/prod | ballast check -f - -o json
+  ballast check -f deploy/ -o sarif > ballast.sarif
+  ballast check -f deploy/ -o github`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !slices.Contains(checkModes, policy.Mode(mode)) {
 				return fmt.Errorf("--mode %q: must be one of enforce, warn, dryrun", mode)
 			}
-			if err := validateOutput(output); err != nil {
-				return err
+			if !slices.Contains(checkOutputs, output) {
+				return fmt.Errorf("--output %q: must be one of %s", output, strings.Join(checkOutputs, ", "))
 			}
 			pol := policy.Default()
 			if policyFile != "" {
@@ -78,11 +93,7 @@ command is misused.`,
 				Now:       time.Now(),
 				Limits:    manifest.Limits{File: int64(maxFile), Document: int64(maxDoc)},
 			})
-			write := report.WriteText
-			if output == outputJSON {
-				write = report.WriteJSON
-			}
-			if err := write(cmd.OutOrStdout()); err != nil {
+			if err := writeCheckReport(cmd.OutOrStdout(), &report, output); err != nil {
 				return err
 			}
 			switch {
@@ -99,11 +110,26 @@ command is misused.`,
 	flags.StringVar(&policyFile, "policy", "", "BallastPolicy file (default: the built-in default policy)")
 	flags.StringVar(&mode, "mode", string(policy.ModeEnforce), "mode to judge every namespace in, unless the policy or a Namespace label turns it off: enforce, warn or dryrun")
 	flags.StringVarP(&namespace, "namespace", "n", "", "namespace of every object (default: the object's own, else default)")
-	flags.StringVarP(&output, "output", "o", outputText, "output format: text or json")
+	flags.StringVarP(&output, "output", "o", outputText, "output format: text, json, sarif (SARIF 2.1.0), junit (JUnit XML) or github (GitHub Actions annotations)")
 	flags.Var(&maxFile, "max-file-size", "most bytes read of one file or of standard input, such as 64Mi; a larger input is an error")
 	flags.Var(&maxDoc, "max-document-size", "most bytes of one YAML document or JSON value, such as 8Mi; a larger one is an error and ends the reading of its input")
 	_ = cmd.MarkFlagRequired("filename") // the flag exists
 	return cmd
+}
+
+// writeCheckReport writes the report in the output format.
+func writeCheckReport(w io.Writer, report *check.Report, output string) error {
+	switch output {
+	case outputJSON:
+		return report.WriteJSON(w)
+	case outputSARIF:
+		return report.WriteSARIF(w, version.Get().Version)
+	case outputJUnit:
+		return report.WriteJUnit(w)
+	case outputGitHub:
+		return report.WriteGitHub(w)
+	}
+	return report.WriteText(w)
 }
 
 // validateOutput checks the value of an -o flag.

@@ -68,7 +68,7 @@ func Run(opts Options) Report {
 		r.Summary.Add(&o)
 	}
 	for _, e := range errs {
-		r.Errors = append(r.Errors, Error{Source: e.Source.String(), Message: e.Err.Error()})
+		r.Errors = append(r.Errors, Error{Source: e.Source.String(), File: e.Source.File, Line: e.Source.Line, Message: e.Err.Error()})
 	}
 	r.Summary.Errors = len(r.Errors)
 	return r
@@ -178,6 +178,8 @@ func (c *checker) judge(i int) report.Object {
 		Namespace:  d.Namespace,
 		Name:       d.Name,
 		Source:     d.Source.String(),
+		File:       d.Source.File,
+		Line:       d.Source.Line,
 		Template:   d.Template,
 		Allowed:    true,
 		Findings:   []validators.Finding{},
@@ -191,6 +193,6 @@ func (c *checker) judge(i int) report.Object {
 	ns := c.namespaces[i]
 	res := c.engine.Evaluate(engine.Input{Object: obj, Settings: c.settingsOf(ns), Related: *c.related[ns]})
 	judged := report.NewObject(d.APIVersion, res)
-	judged.Source, judged.Template = o.Source, o.Template
+	judged.Source, judged.File, judged.Line, judged.Template = o.Source, o.File, o.Line, o.Template
 	return judged
 }

@@ -6,8 +6,45 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/internal/report/ci"
+	"github.com/ballast-dev/ballast/validators"
 )
+
+// WriteSARIF writes the report as a SARIF 2.1.0 log, for code scanning;
+// version is Ballast's, which names the tool.
+func (r *Report) WriteSARIF(w io.Writer, version string) error {
+	return ci.WriteSARIF(w, r.ci(version))
+}
+
+// WriteJUnit writes the report as JUnit XML, for CI test reports.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	return ci.WriteJUnit(w, r.ci(""))
+}
+
+// WriteGitHub writes the report as GitHub Actions workflow commands, an
+// annotation per finding and per input error, then the summary line.
+func (r *Report) WriteGitHub(w io.Writer) error {
+	if err := ci.WriteGitHub(w, r.ci("")); err != nil {
+		return err
+	}
+	var b strings.Builder
+	writeSummary(&b, &r.Summary)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// ci returns the report as the CI formats read it.
+func (r *Report) ci(version string) *ci.Report {
+	out := &ci.Report{Objects: r.Objects, Rules: validators.Default(), Version: version}
+	for _, e := range r.Errors {
+		out.Errors = append(out.Errors, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
+	}
+	return out
+}
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
@@ -41,7 +78,7 @@ func writeObject(b *strings.Builder, o *report.Object) {
 	if o.Mode == "" {
 		return
 	}
-	fmt.Fprintf(b, "%s %s (%s", o.Kind, qualifiedName(o), o.Source)
+	fmt.Fprintf(b, "%s %s (%s", o.Kind, o.QualifiedName(), o.Source)
 	if o.Template != "" {
 		fmt.Fprintf(b, ", %s", o.Template)
 	}
@@ -70,15 +107,6 @@ func writeObject(b *strings.Builder, o *report.Object) {
 		fmt.Fprintf(b, "  EXPIRED %s: no longer applies (%s)\n", e.Name, e.Terms(rfc3339))
 	}
 	b.WriteString("\n")
-}
-
-// qualifiedName returns namespace/name, or name for objects without a
-// namespace.
-func qualifiedName(o *report.Object) string {
-	if o.Namespace == "" {
-		return o.Name
-	}
-	return o.Namespace + "/" + o.Name
 }
 
 // rfc3339 writes an exemption's expiry in UTC.

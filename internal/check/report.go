@@ -18,6 +18,10 @@ type Report struct {
 type Error struct {
 	// Source is file:line, or the path when the problem is the whole file.
 	Source string `json:"source"`
+	// File and Line are Source's parts; Line is 0 when the problem is the
+	// whole file. They are not part of the JSON, which has Source.
+	File string `json:"-"`
+	Line int    `json:"-"`
 	// Message says what is wrong.
 	Message string `json:"message"`
 }
