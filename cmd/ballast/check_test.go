@@ -53,15 +53,17 @@ func TestCheckGolden(t *testing.T) {
 		args  []string
 		stdin string
 		code  int
+		// ci adds the golden files of the CI formats.
+		ci bool
 	}{
 		{name: "compliant", args: []string{"-f", "compliant.yaml"}, code: exitOK},
-		{name: "noncompliant", args: []string{"-f", "noncompliant.yaml"}, code: exitDenied},
+		{name: "noncompliant", args: []string{"-f", "noncompliant.yaml"}, code: exitDenied, ci: true},
 		{name: "statefulset-hpa", args: []string{"-f", "statefulset-hpa.yaml"}, code: exitDenied},
 		{name: "pdb-blocks-drain", args: []string{"-f", "pdb-blocks-drain.yaml"}, code: exitDenied},
-		{name: "broken", args: []string{"-f", "broken.yaml"}, code: exitFailure},
+		{name: "broken", args: []string{"-f", "broken.yaml"}, code: exitFailure, ci: true},
 		{name: "kustomize-list", args: []string{"-f", "kustomize-list.yaml"}, code: exitOK},
 		{name: "helm-template", args: []string{"-f", "helm-template.yaml"}, code: exitDenied},
-		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied},
+		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied, ci: true},
 		{name: "daemonset", args: []string{"-f", "daemonset.yaml"}, code: exitOK},
 		{name: "jobs", args: []string{"-f", "jobs.yaml"}, code: exitOK},
 		{name: "probes", args: []string{"-f", "probes.yaml"}, code: exitOK},
@@ -70,21 +72,25 @@ func TestCheckGolden(t *testing.T) {
 			args: []string{"-f", "namespace-mode.yaml", "-f", "noncompliant.yaml", "--policy", "../policies/exemptions.yaml"},
 			code: exitDenied,
 		},
-		{name: "mode-dryrun", args: []string{"-f", "noncompliant.yaml", "--mode", "dryrun"}, code: exitOK},
+		{name: "mode-dryrun", args: []string{"-f", "noncompliant.yaml", "--mode", "dryrun"}, code: exitOK, ci: true},
 		{name: "mode-warn", args: []string{"-f", "pdb-blocks-drain.yaml", "--mode", "warn"}, code: exitOK},
 		{name: "namespace-flag", args: []string{"-f", "helm-template.yaml", "--namespace", "storefront"}, code: exitDenied},
 		{name: "directory", args: []string{"-f", "."}, code: exitFailure},
-		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied},
+		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
 	}
+	ext := map[string]string{outputText: ".txt", outputJSON: ".json", outputSARIF: ".sarif", outputJUnit: ".junit.xml", outputGitHub: ".github.txt"}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, output := range []string{"text", "json"} {
+			outputs := []string{outputText, outputJSON}
+			if tc.ci {
+				outputs = checkOutputs
+			}
+			for _, output := range outputs {
 				args := append([]string{"check", "-o", output}, tc.args...)
 				code, stdout, stderr := run(t, tc.stdin, args...)
 				assert.Equal(t, tc.code, code, "exit code with -o %s", output)
 				assert.Empty(t, stderr)
-				ext := map[string]string{"text": ".txt", "json": ".json"}[output]
-				assertGolden(t, filepath.Join(golden, tc.name+ext), stdout)
+				assertGolden(t, filepath.Join(golden, tc.name+ext[output]), stdout)
 			}
 		})
 	}
@@ -168,7 +174,7 @@ func TestCheckExitCodes(t *testing.T) {
 		"an unknown output format": {
 			args:   []string{"-f", "-", "-o", "yaml"},
 			code:   exitFailure,
-			stderr: `Error: --output "yaml": must be text or json`,
+			stderr: `Error: --output "yaml": must be one of text, json, sarif, junit, github`,
 		},
 		"arguments instead of -f": {
 			args:   []string{"deploy.yaml"},
