@@ -43,6 +43,7 @@ func newCheckCommand() *cobra.Command {
 		mode       string
 		namespace  string
 		output     string
+		exclude    []string
 		maxFile    = sizeFlag(manifest.DefaultMaxFileSize)
 		maxDoc     = sizeFlag(manifest.DefaultMaxDocumentSize)
 	)
@@ -54,10 +55,13 @@ the admission webhook, and reports what enforcement would reject, what the
 pods would receive and what could not be read.
 
 Manifests are files, directories (every .yaml, .yml and .json file below
-them) or - for standard input: multi-document YAML or JSON, Lists, and the
-output of helm template and kustomize build. In a directory only regular
-files (and symlinks to them) are read; a file named with -f is read
-whatever it is, such as -f <(helm template ...). Each file or stream is read
+them, but those --exclude matches) or - for standard input: multi-document
+YAML or JSON, Lists, and the output of helm template and kustomize build.
+In a directory only regular files (and symlinks to them) are read, and
+documents that are no Kubernetes object at all (a values.yaml, a
+configuration file) are noted and skipped; a file named with -f is read
+whatever it is, such as -f <(helm template ...), and must hold objects
+only. Each file or stream is read
 up to --max-file-size, each document up to --max-document-size.
 
 Exit status: 0 when nothing would be denied, 1 when something would, 2 when
@@ -66,6 +70,7 @@ command is misused.`,
 		Example: `  ballast check -f deploy/
   helm template shop charts/shop | ballast check -f - --policy policy.yaml
   kustomize build overlays/prod | ballast check -f - -o json
+  ballast check -f . --exclude templates --exclude .github
   ballast check -f deploy/ -o sarif > ballast.sarif
   ballast check -f deploy/ -o github`,
 		Args: cobra.NoArgs,
@@ -75,6 +80,9 @@ command is misused.`,
 			}
 			if !slices.Contains(checkOutputs, output) {
 				return fmt.Errorf("--output %q: must be one of %s", output, strings.Join(checkOutputs, ", "))
+			}
+			if err := manifest.ValidateExclude(exclude); err != nil {
+				return err
 			}
 			pol := policy.Default()
 			if policyFile != "" {
@@ -92,6 +100,7 @@ command is misused.`,
 				Namespace: namespace,
 				Now:       time.Now(),
 				Limits:    manifest.Limits{File: int64(maxFile), Document: int64(maxDoc)},
+				Exclude:   exclude,
 			})
 			if err := writeCheckReport(cmd.OutOrStdout(), &report, output); err != nil {
 				return err
@@ -111,6 +120,7 @@ command is misused.`,
 	flags.StringVar(&mode, "mode", string(policy.ModeEnforce), "mode to judge every namespace in, unless the policy or a Namespace label turns it off: enforce, warn or dryrun")
 	flags.StringVarP(&namespace, "namespace", "n", "", "namespace of every object (default: the object's own, else default)")
 	flags.StringVarP(&output, "output", "o", outputText, "output format: text, json, sarif (SARIF 2.1.0), junit (JUnit XML) or github (GitHub Actions annotations)")
+	flags.StringArrayVar(&exclude, "exclude", nil, "glob of files and directories a directory walk skips: a name (values.yaml, templates) at any depth, or a path below the directory (charts/*/templates); repeatable")
 	flags.Var(&maxFile, "max-file-size", "most bytes read of one file or of standard input, such as 64Mi; a larger input is an error")
 	flags.Var(&maxDoc, "max-document-size", "most bytes of one YAML document or JSON value, such as 8Mi; a larger one is an error and ends the reading of its input")
 	_ = cmd.MarkFlagRequired("filename") // the flag exists

@@ -76,6 +76,7 @@ func TestCheckGolden(t *testing.T) {
 		{name: "mode-warn", args: []string{"-f", "pdb-blocks-drain.yaml", "--mode", "warn"}, code: exitOK},
 		{name: "namespace-flag", args: []string{"-f", "helm-template.yaml", "--namespace", "storefront"}, code: exitDenied},
 		{name: "directory", args: []string{"-f", "."}, code: exitFailure},
+		{name: "repository", args: []string{"-f", "../repo", "--exclude", "templates"}, code: exitOK, ci: true},
 		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
 	}
 	ext := map[string]string{outputText: ".txt", outputJSON: ".json", outputSARIF: ".sarif", outputJUnit: ".junit.xml", outputGitHub: ".github.txt"}
@@ -175,6 +176,26 @@ func TestCheckExitCodes(t *testing.T) {
 			args:   []string{"-f", "-", "-o", "yaml"},
 			code:   exitFailure,
 			stderr: `Error: --output "yaml": must be one of text, json, sarif, junit, github`,
+		},
+		"a repository walked: documents that are no objects are notes, an unrendered template an error": {
+			args:   []string{"-f", filepath.Join(checkData, "repo")},
+			code:   exitFailure,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/templates/worker.yaml") + ":6: unrendered template ({{ ... }}): render it first, e.g. with helm template",
+		},
+		"a repository walked without its templates": {
+			args:   []string{"-f", filepath.Join(checkData, "repo"), "--exclude", "templates"},
+			code:   exitOK,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/values.yaml") + ":1: not a Kubernetes object (no kind): skipped",
+		},
+		"a file named explicitly must hold objects": {
+			args:   []string{"-f", filepath.Join(checkData, "repo", "charts/shop/values.yaml")},
+			code:   exitFailure,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/values.yaml") + `:1: invalid object: "kind" is missing`,
+		},
+		"a broken --exclude pattern": {
+			args:   []string{"-f", "-", "--exclude", "[a-"},
+			code:   exitFailure,
+			stderr: `Error: --exclude "[a-": syntax error in pattern: see the syntax of https://pkg.go.dev/path/filepath#Match`,
 		},
 		"arguments instead of -f": {
 			args:   []string{"deploy.yaml"},

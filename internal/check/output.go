@@ -39,9 +39,17 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 
 // ci returns the report as the CI formats read it.
 func (r *Report) ci(version string) *ci.Report {
-	out := &ci.Report{Objects: r.Objects, Rules: validators.Default(), Version: version}
-	for _, e := range r.Errors {
-		out.Errors = append(out.Errors, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
+	return &ci.Report{
+		Objects: r.Objects, Errors: ciErrors(r.Errors), Notes: ciErrors(r.Notes),
+		Rules: validators.Default(), Version: version,
+	}
+}
+
+// ciErrors returns problems of the input as the CI formats read them.
+func ciErrors(problems []Error) []ci.Error {
+	out := make([]ci.Error, 0, len(problems))
+	for _, e := range problems {
+		out = append(out, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
 	}
 	return out
 }
@@ -59,18 +67,25 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i := range r.Objects {
 		writeObject(&b, &r.Objects[i])
 	}
-	if len(r.Errors) > 0 {
-		b.WriteString("Errors\n")
-		for _, e := range r.Errors {
-			fmt.Fprintf(&b, "  %s: %s\n", e.Source, e.Message)
-		}
-		b.WriteString("\n")
-	}
+	writeProblems(&b, "Notes", r.Notes)
+	writeProblems(&b, "Errors", r.Errors)
 	writeSummary(&b, &r.Summary)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// writeProblems writes a titled list of problems of the input, if any.
+func writeProblems(b *strings.Builder, title string, problems []Error) {
+	if len(problems) == 0 {
+		return
+	}
+	b.WriteString(title + "\n")
+	for _, e := range problems {
+		fmt.Fprintf(b, "  %s: %s\n", e.Source, e.Message)
+	}
+	b.WriteString("\n")
 }
 
 // writeObject writes an object Ballast evaluates, and nothing for the others.

@@ -17,13 +17,16 @@ type Report struct {
 	Objects []report.Object
 	// Errors are the documents and paths that could not be read.
 	Errors []Error
+	// Notes are the documents skipped because they are no Kubernetes
+	// object at all.
+	Notes []Error
 	// Rules is the rule catalog, in its order.
 	Rules []validators.Rule
 	// Version is Ballast's version, for the SARIF tool.
 	Version string
 }
 
-// Error is a document or path that could not be read.
+// Error is a document or path that could not be read, or a note on one.
 type Error struct {
 	// Source locates it; its Line is 0 for the whole file.
 	Source manifest.Source

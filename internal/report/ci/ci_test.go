@@ -24,8 +24,12 @@ import (
 )
 
 // manifests holds the manifests of the check tests: every kind, helm
-// template output, broken documents.
-const manifests = "../../../testdata/check/manifests"
+// template output, broken documents; repo is a repository, whose walk
+// notes a values file and configuration files.
+const (
+	manifests = "../../../testdata/check/manifests"
+	repo      = "../../../testdata/check/repo"
+)
 
 //go:embed testdata/sarif-schema-2.1.0.json
 var sarifSchema []byte
@@ -40,14 +44,18 @@ func checked(t *testing.T) *ci.Report {
 	require.NoError(t, err)
 	spec := policy.Default().Spec
 	r := check.Run(check.Options{
-		Paths: []string{manifests, "-"}, Stdin: bytes.NewReader(helm),
+		Paths: []string{manifests, "-", repo}, Stdin: bytes.NewReader(helm),
 		Spec: &spec, Now: time.Date(2026, time.June, 1, 12, 0, 0, 0, time.UTC),
 	})
 	out := &ci.Report{Objects: r.Objects, Rules: validators.Default(), Version: "v0.0.0-test"}
 	for _, e := range r.Errors {
 		out.Errors = append(out.Errors, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
 	}
+	for _, e := range r.Notes {
+		out.Notes = append(out.Notes, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
+	}
 	require.NotEmpty(t, out.Errors, "the manifests include broken ones")
+	require.NotEmpty(t, out.Notes, "the repository holds files that are no manifests")
 	return out
 }
 
@@ -178,7 +186,15 @@ func TestSARIFMatchesTheSchema(t *testing.T) {
 
 	require.Len(t, run.Invocations, 1)
 	assert.False(t, run.Invocations[0].ExecutionSuccessful, "input errors fail the run")
-	assert.Len(t, run.Invocations[0].ToolExecutionNotifications, len(r.Errors))
+	notifications := run.Invocations[0].ToolExecutionNotifications
+	require.Len(t, notifications, len(r.Errors)+len(r.Notes))
+	for i, n := range notifications {
+		want := "error"
+		if i >= len(r.Errors) {
+			want = "note"
+		}
+		assert.Equal(t, want, n.Level, n.Message.Text)
+	}
 }
 
 func TestSARIFSchemaRejectsABrokenLog(t *testing.T) {
@@ -290,21 +306,24 @@ func TestGitHub(t *testing.T) {
 	require.NoError(t, ci.WriteGitHub(&out, r))
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	all, denials := findings(r)
-	require.Len(t, lines, all+len(r.Errors), "a command per finding and per input error")
-	var errs, warnings int
+	require.Len(t, lines, all+len(r.Errors)+len(r.Notes), "a command per finding, input error and note")
+	var errs, warnings, notices int
 	for _, l := range lines {
 		switch {
 		case strings.HasPrefix(l, "::error "):
 			errs++
 		case strings.HasPrefix(l, "::warning "):
 			warnings++
+		case strings.HasPrefix(l, "::notice "):
+			notices++
 		default:
 			t.Errorf("not a workflow command: %s", l)
 		}
-		assert.Regexp(t, `^::(error|warning) file=[^,:]+(,line=[1-9][0-9]*)?,title=[^:]+::.+`, l)
+		assert.Regexp(t, `^::(error|warning|notice) file=[^,:]+(,line=[1-9][0-9]*)?,title=[^:]+::.+`, l)
 	}
 	assert.Equal(t, denials+len(r.Errors), errs)
 	assert.Equal(t, all-denials, warnings)
+	assert.Len(t, r.Notes, notices)
 }
 
 func TestGitHubEscapesCommands(t *testing.T) {

@@ -13,7 +13,8 @@ import (
 // runner turns into annotations on the files of the pull request: for each
 // finding, `::error` when it denies its object and `::warning` otherwise,
 // at the object's first Location, titled with the rule and the object; for
-// each input error, `::error` at its file and line. Other lines of the
+// each input error, `::error` at its file and line; for each note,
+// `::notice`. Other lines of the
 // output stay plain log lines.
 func WriteGitHub(w io.Writer, r *Report) error {
 	var b strings.Builder
@@ -37,7 +38,10 @@ func WriteGitHub(w io.Writer, r *Report) error {
 		}
 	}
 	for _, e := range r.Errors {
-		writeCommand(&b, "error", e.Source, "ballast check: input error", e.Source.String()+": "+e.Message)
+		writeCommand(&b, "error", e.Source, "input error", e.Source.String()+": "+e.Message)
+	}
+	for _, e := range r.Notes {
+		writeCommand(&b, "notice", e.Source, "skipped", e.Source.String()+": "+e.Message)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write GitHub annotations: %w", err)

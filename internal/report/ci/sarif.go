@@ -29,8 +29,9 @@ const (
 // catalog in tool.driver.rules (its summary, the kinds it applies to, its
 // default level and the link to its section of docs/rules.md), each
 // finding a result at the object's Locations (level error for a denial,
-// warning otherwise), and each input error a tool execution notification,
-// so that a run that could not read its input is not successful.
+// warning otherwise), and each input error a tool execution notification
+// of level error, so that a run that could not read its input is not
+// successful; each note is one of level note.
 func WriteSARIF(w io.Writer, r *Report) error {
 	log, err := sarif.New(sarif.Version210)
 	if err != nil {
@@ -57,9 +58,10 @@ func WriteSARIF(w io.Writer, r *Report) error {
 	}
 	inv := run.AddInvocation(len(r.Errors) == 0)
 	for _, e := range r.Errors {
-		n := sarif.NewNotification().WithLevel(levelError).WithTextMessage(e.Message)
-		n.Locations = []*sarif.Location{sarifLocation(e.Source)}
-		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification(levelError, e))
+	}
+	for _, e := range r.Notes {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification(levelNote, e))
 	}
 	log.AddRun(run)
 	if err := log.PrettyWrite(w); err != nil {
@@ -69,6 +71,13 @@ func WriteSARIF(w io.Writer, r *Report) error {
 		return fmt.Errorf("write SARIF: %w", err)
 	}
 	return nil
+}
+
+// sarifNotification is a problem of the input, at its location.
+func sarifNotification(level string, e Error) *sarif.Notification {
+	n := sarif.NewNotification().WithLevel(level).WithTextMessage(e.Message)
+	n.Locations = []*sarif.Location{sarifLocation(e.Source)}
+	return n
 }
 
 // sarifRule describes a rule of the catalog.
