@@ -35,6 +35,7 @@ func Execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.AddCommand(
 		newVersionCommand(),
 		newCheckCommand(),
+		newPolicyCommand(),
 		newAuditCommand(),
 		newServeCommand(),
 	)

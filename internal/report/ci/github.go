@@ -33,15 +33,15 @@ func WriteGitHub(w io.Writer, r *Report) error {
 			if Denies(o, f) {
 				command = "error"
 			}
-			writeCommand(&b, command, at, f.Rule+" ("+Title(o)+")",
+			WriteCommand(&b, command, at, f.Rule+" ("+Title(o)+")",
 				Title(o)+" ("+o.Source+"): "+f.Detail())
 		}
 	}
 	for _, e := range r.Errors {
-		writeCommand(&b, "error", e.Source, "input error", e.Source.String()+": "+e.Message)
+		WriteCommand(&b, "error", e.Source, "input error", e.Source.String()+": "+e.Message)
 	}
 	for _, e := range r.Notes {
-		writeCommand(&b, "notice", e.Source, "skipped", e.Source.String()+": "+e.Message)
+		WriteCommand(&b, "notice", e.Source, "skipped", e.Source.String()+": "+e.Message)
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write GitHub annotations: %w", err)
@@ -49,8 +49,11 @@ func WriteGitHub(w io.Writer, r *Report) error {
 	return nil
 }
 
-// writeCommand writes one workflow command: ::command file=F,line=L,title=T::message.
-func writeCommand(b *strings.Builder, command string, at manifest.Source, title, message string) {
+// WriteCommand writes one workflow command, `::command
+// file=F,line=L,title=T::message`, escaped so that no value can end the
+// command or start another. command is error, warning or notice; the file
+// and line are left out when at has none.
+func WriteCommand(b *strings.Builder, command string, at manifest.Source, title, message string) {
 	var props []string
 	if at.File != "" {
 		props = append(props, "file="+escapeProperty(at.File))
