@@ -387,3 +387,14 @@ func TestDenies(t *testing.T) {
 		})
 	}
 }
+
+// TestRulesDocHasASectionPerRule keeps the help links of the SARIF rules
+// working: docs/rules.md has a section, `## rule-id`, whose anchor is the
+// rule ID, for every rule of the catalog.
+func TestRulesDocHasASectionPerRule(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/rules.md")
+	require.NoError(t, err)
+	for _, rule := range validators.Default() {
+		assert.Contains(t, strings.Split(string(doc), "\n"), "## `"+rule.ID+"`", "docs/rules.md has no section for %s, the target of %s#%s", rule.ID, ci.RulesDoc, rule.ID)
+	}
+}
