@@ -44,6 +44,7 @@ func newCheckCommand() *cobra.Command {
 		namespace  string
 		output     string
 		exclude    []string
+		chartDir   string
 		maxFile    = sizeFlag(manifest.DefaultMaxFileSize)
 		maxDoc     = sizeFlag(manifest.DefaultMaxDocumentSize)
 	)
@@ -102,7 +103,8 @@ command is misused.`,
 				Limits:    manifest.Limits{File: int64(maxFile), Document: int64(maxDoc)},
 				Exclude:   exclude,
 			})
-			if err := writeCheckReport(cmd.OutOrStdout(), &report, output); err != nil {
+			ciOpts := check.CIOptions{Version: version.Get().Version, ChartDir: chartDir}
+			if err := writeCheckReport(cmd.OutOrStdout(), &report, output, ciOpts); err != nil {
 				return err
 			}
 			switch {
@@ -121,23 +123,25 @@ command is misused.`,
 	flags.StringVarP(&namespace, "namespace", "n", "", "namespace of every object (default: the object's own, else default)")
 	flags.StringVarP(&output, "output", "o", outputText, "output format: text, json, sarif (SARIF 2.1.0), junit (JUnit XML) or github (GitHub Actions annotations)")
 	flags.StringArrayVar(&exclude, "exclude", nil, "glob of files and directories a directory walk skips: a name (values.yaml, templates) at any depth, or a path below the directory (charts/*/templates); repeatable")
+	flags.StringVar(&chartDir, "chart-dir", "", "directory holding the charts helm template rendered, which its # Source: paths are relative to (charts for charts/shop): the sarif, junit and github outputs locate findings in the templates below it")
 	flags.Var(&maxFile, "max-file-size", "most bytes read of one file or of standard input, such as 64Mi; a larger input is an error")
 	flags.Var(&maxDoc, "max-document-size", "most bytes of one YAML document or JSON value, such as 8Mi; a larger one is an error and ends the reading of its input")
 	_ = cmd.MarkFlagRequired("filename") // the flag exists
 	return cmd
 }
 
-// writeCheckReport writes the report in the output format.
-func writeCheckReport(w io.Writer, report *check.Report, output string) error {
+// writeCheckReport writes the report in the output format; opts are the
+// CI formats'.
+func writeCheckReport(w io.Writer, report *check.Report, output string, opts check.CIOptions) error {
 	switch output {
 	case outputJSON:
 		return report.WriteJSON(w)
 	case outputSARIF:
-		return report.WriteSARIF(w, version.Get().Version)
+		return report.WriteSARIF(w, opts)
 	case outputJUnit:
-		return report.WriteJUnit(w)
+		return report.WriteJUnit(w, opts)
 	case outputGitHub:
-		return report.WriteGitHub(w)
+		return report.WriteGitHub(w, opts)
 	}
 	return report.WriteText(w)
 }

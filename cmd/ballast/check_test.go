@@ -76,6 +76,7 @@ func TestCheckGolden(t *testing.T) {
 		{name: "mode-warn", args: []string{"-f", "pdb-blocks-drain.yaml", "--mode", "warn"}, code: exitOK},
 		{name: "namespace-flag", args: []string{"-f", "helm-template.yaml", "--namespace", "storefront"}, code: exitDenied},
 		{name: "directory", args: []string{"-f", "."}, code: exitFailure},
+		{name: "chart-dir", args: []string{"-f", "-", "--chart-dir", "charts"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
 		{name: "repository", args: []string{"-f", "../repo", "--exclude", "templates"}, code: exitOK, ci: true},
 		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
 	}

@@ -12,21 +12,29 @@ import (
 	"github.com/ballast-dev/ballast/validators"
 )
 
-// WriteSARIF writes the report as a SARIF 2.1.0 log, for code scanning;
-// version is Ballast's, which names the tool.
-func (r *Report) WriteSARIF(w io.Writer, version string) error {
-	return ci.WriteSARIF(w, r.ci(version))
+// CIOptions say how the CI formats name Ballast and locate files.
+type CIOptions struct {
+	// Version is Ballast's version, which names the SARIF tool.
+	Version string
+	// ChartDir is the directory that holds the charts `helm template`
+	// rendered: their templates' `# Source:` paths are below it.
+	ChartDir string
+}
+
+// WriteSARIF writes the report as a SARIF 2.1.0 log, for code scanning.
+func (r *Report) WriteSARIF(w io.Writer, opts CIOptions) error {
+	return ci.WriteSARIF(w, r.ci(opts))
 }
 
 // WriteJUnit writes the report as JUnit XML, for CI test reports.
-func (r *Report) WriteJUnit(w io.Writer) error {
-	return ci.WriteJUnit(w, r.ci(""))
+func (r *Report) WriteJUnit(w io.Writer, opts CIOptions) error {
+	return ci.WriteJUnit(w, r.ci(opts))
 }
 
 // WriteGitHub writes the report as GitHub Actions workflow commands, an
-// annotation per finding and per input error, then the summary line.
-func (r *Report) WriteGitHub(w io.Writer) error {
-	if err := ci.WriteGitHub(w, r.ci("")); err != nil {
+// annotation per finding, input error and note, then the summary line.
+func (r *Report) WriteGitHub(w io.Writer, opts CIOptions) error {
+	if err := ci.WriteGitHub(w, r.ci(opts)); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -38,10 +46,10 @@ func (r *Report) WriteGitHub(w io.Writer) error {
 }
 
 // ci returns the report as the CI formats read it.
-func (r *Report) ci(version string) *ci.Report {
+func (r *Report) ci(opts CIOptions) *ci.Report {
 	return &ci.Report{
 		Objects: r.Objects, Errors: ciErrors(r.Errors), Notes: ciErrors(r.Notes),
-		Rules: validators.Default(), Version: version,
+		Rules: validators.Default(), Version: opts.Version, ChartDir: opts.ChartDir,
 	}
 }
 

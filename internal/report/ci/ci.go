@@ -1,6 +1,9 @@
 package ci
 
 import (
+	"path"
+	"path/filepath"
+
 	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
@@ -24,6 +27,10 @@ type Report struct {
 	Rules []validators.Rule
 	// Version is Ballast's version, for the SARIF tool.
 	Version string
+	// ChartDir is the directory that holds the charts `helm template`
+	// rendered, which the templates' `# Source:` paths are relative to;
+	// empty when they are relative to the working directory.
+	ChartDir string
 }
 
 // Error is a document or path that could not be read, or a note on one.
@@ -35,18 +42,18 @@ type Error struct {
 }
 
 // Locations returns where an object is: the file and line where it starts,
-// and the chart template that rendered it (no line: `helm template` does
-// not say which line of the template). The first is where an annotation
-// goes, so the template comes first when the object was read from
-// standard input, which is no file of the repository. Nil for objects
-// read from nowhere.
-func Locations(o *report.Object) []manifest.Source {
+// and the chart template that rendered it, below chartDir (no line: `helm
+// template` does not say which line of the template). The first is where
+// an annotation goes, so the template comes first when the object was
+// read from standard input, which is no file of the repository. Nil for
+// objects read from nowhere.
+func Locations(o *report.Object, chartDir string) []manifest.Source {
 	var locs []manifest.Source
 	if o.File != "" {
 		locs = append(locs, manifest.Source{File: o.File, Line: o.Line})
 	}
 	if o.Template != "" {
-		tmpl := manifest.Source{File: o.Template}
+		tmpl := manifest.Source{File: path.Join(filepath.ToSlash(chartDir), o.Template)}
 		if o.File == manifest.StdinName {
 			locs = append([]manifest.Source{tmpl}, locs...)
 		} else {

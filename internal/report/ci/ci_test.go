@@ -345,8 +345,9 @@ func TestGitHubEscapesCommands(t *testing.T) {
 
 func TestLocations(t *testing.T) {
 	tests := map[string]struct {
-		object report.Object
-		want   []manifest.Source
+		object   report.Object
+		chartDir string
+		want     []manifest.Source
 	}{
 		"a file": {
 			object: report.Object{File: "deploy/web.yaml", Line: 12},
@@ -360,11 +361,16 @@ func TestLocations(t *testing.T) {
 			object: report.Object{File: manifest.StdinName, Line: 40, Template: "shop/templates/web.yaml"},
 			want:   []manifest.Source{{File: "shop/templates/web.yaml"}, {File: manifest.StdinName, Line: 40}},
 		},
-		"nowhere": {object: report.Object{Source: "cluster"}},
+		"stdin rendered by helm, from a chart in charts/": {
+			object:   report.Object{File: manifest.StdinName, Line: 40, Template: "shop/templates/web.yaml"},
+			chartDir: "charts/",
+			want:     []manifest.Source{{File: "charts/shop/templates/web.yaml"}, {File: manifest.StdinName, Line: 40}},
+		},
+		"nowhere": {object: report.Object{Source: "cluster"}, chartDir: "charts"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, ci.Locations(&tc.object))
+			assert.Equal(t, tc.want, ci.Locations(&tc.object, tc.chartDir))
 		})
 	}
 }

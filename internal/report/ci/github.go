@@ -24,7 +24,7 @@ func WriteGitHub(w io.Writer, r *Report) error {
 			continue
 		}
 		var at manifest.Source
-		if locs := Locations(o); len(locs) > 0 {
+		if locs := Locations(o, r.ChartDir); len(locs) > 0 {
 			at = locs[0]
 		}
 		for j := range o.Findings {

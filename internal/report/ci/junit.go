@@ -76,7 +76,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 		if !evaluated(o) {
 			continue
 		}
-		if s := objectSuite(o, r.Rules); s.Tests > 0 {
+		if s := objectSuite(o, r.Rules, r.ChartDir); s.Tests > 0 {
 			root.add(s)
 		}
 	}
@@ -115,12 +115,13 @@ func (s *junitSuites) add(suite junitSuite) {
 	s.Skipped += suite.Skipped
 }
 
-// objectSuite is the suite of an object: a case per rule of its kind.
-func objectSuite(o *report.Object, rules []validators.Rule) junitSuite {
+// objectSuite is the suite of an object: a case per rule of its kind; its
+// templates are below chartDir.
+func objectSuite(o *report.Object, rules []validators.Rule, chartDir string) junitSuite {
 	title := Title(o)
 	s := junitSuite{Name: title}
 	var where manifest.Source
-	if locs := Locations(o); len(locs) > 0 {
+	if locs := Locations(o, chartDir); len(locs) > 0 {
 		where = locs[0]
 		s.File = where.File
 	}

@@ -53,7 +53,7 @@ func WriteSARIF(w io.Writer, r *Report) error {
 			continue
 		}
 		for j := range o.Findings {
-			run.AddResult(sarifResult(o, &o.Findings[j], index))
+			run.AddResult(sarifResult(o, &o.Findings[j], index, r.ChartDir))
 		}
 	}
 	inv := run.AddInvocation(len(r.Errors) == 0)
@@ -111,8 +111,8 @@ func sentence(s string) string {
 	return s
 }
 
-// sarifResult is a finding on object o.
-func sarifResult(o *report.Object, f *validators.Finding, index map[string]int) *sarif.Result {
+// sarifResult is a finding on object o, whose templates are below chartDir.
+func sarifResult(o *report.Object, f *validators.Finding, index map[string]int, chartDir string) *sarif.Result {
 	level := levelWarning
 	if Denies(o, f) {
 		level = levelError
@@ -127,7 +127,7 @@ func sarifResult(o *report.Object, f *validators.Finding, index map[string]int) 
 		WithName(o.Name).
 		WithFullyQualifiedName(Title(o)).
 		WithKind("resource")
-	for _, l := range Locations(o) {
+	for _, l := range Locations(o, chartDir) {
 		loc := sarifLocation(l)
 		loc.WithLogicalLocations([]*sarif.LogicalLocation{object})
 		res.AddLocation(loc)
