@@ -119,7 +119,7 @@ func (r *reader) skipNonObject(src Source, data []byte) bool {
 	if !r.walking {
 		return false
 	}
-	why := ""
+	var why string
 	if len(data) == 0 || data[0] != '{' {
 		why = "the document is " + describeJSON(data)
 	} else {

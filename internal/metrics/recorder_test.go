@@ -266,7 +266,7 @@ func TestExpectExportsSeriesAtZeroAndKeepsCounts(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, value(t, reg, tc.name, tc.labels)) //nolint:testifylint // exact small integers
+			assert.Equal(t, tc.want, value(t, reg, tc.name, tc.labels))
 		})
 	}
 
