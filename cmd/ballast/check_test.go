@@ -278,3 +278,13 @@ func TestCheckLimitsAreSizes(t *testing.T) {
 		assert.Equal(t, "2Gi", f.Value.String())
 	}
 }
+
+// TestCheckDocsShowTheGoldenOutputs keeps the examples of docs/check.md
+// the output the code produces: each golden file named here is quoted
+// there whole.
+func TestCheckDocsShowTheGoldenOutputs(t *testing.T) {
+	doc := readFile(t, "../../docs/check.md")
+	for _, golden := range []string{"noncompliant.junit.xml", "noncompliant.github.txt", "repository.txt"} {
+		assert.Contains(t, doc, readFile(t, filepath.Join(checkData, "golden", golden)), "docs/check.md quotes golden/%s", golden)
+	}
+}
