@@ -404,3 +404,39 @@ func TestRulesDocHasASectionPerRule(t *testing.T) {
 		assert.Contains(t, strings.Split(string(doc), "\n"), "## `"+rule.ID+"`", "docs/rules.md has no section for %s, the target of %s#%s", rule.ID, ci.RulesDoc, rule.ID)
 	}
 }
+
+func TestSARIFLocatesAnyPath(t *testing.T) {
+	tests := map[string]struct {
+		file, template string
+		want           []string
+	}{
+		"a relative path":                    {file: "deploy/web.yaml", want: []string{"deploy/web.yaml"}},
+		"spaces and a hash are escaped":      {file: "my deploy/web#1.yaml", want: []string{"my%20deploy/web%231.yaml"}},
+		"a colon in the first segment":       {file: "c:web.yaml", want: []string{"./c:web.yaml"}},
+		"an absolute path is a file URI":     {file: "/srv/deploy/web.yaml", want: []string{"file:///srv/deploy/web.yaml"}},
+		"stdin with its template, first":     {file: manifest.StdinName, template: "shop/templates/web.yaml", want: []string{"shop/templates/web.yaml", "stdin"}},
+		"a file with its template, the file": {file: "out.yaml", template: "shop/templates/web.yaml", want: []string{"out.yaml", "shop/templates/web.yaml"}},
+	}
+	schema := compileSARIFSchema(t)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			o := report.Object{
+				Kind: "Deployment", Namespace: "shop", Name: "web", File: tc.file, Line: 3, Template: tc.template,
+				Mode: policy.ModeEnforce, Findings: []validators.Finding{{Rule: "min-replicas", Action: policy.ActionDeny, Field: "spec.replicas", Message: "m", Fix: "f"}},
+			}
+			var out bytes.Buffer
+			require.NoError(t, ci.WriteSARIF(&out, &ci.Report{Objects: []report.Object{o}, Rules: validators.Default()}))
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out.Bytes()))
+			require.NoError(t, err)
+			require.NoError(t, schema.Validate(inst))
+			var log sarifLog
+			require.NoError(t, json.Unmarshal(out.Bytes(), &log))
+			require.Len(t, log.Runs[0].Results, 1)
+			var uris []string
+			for _, l := range log.Runs[0].Results[0].Locations {
+				uris = append(uris, l.PhysicalLocation.ArtifactLocation.URI)
+			}
+			assert.Equal(t, tc.want, uris)
+		})
+	}
+}
