@@ -62,8 +62,12 @@ In a directory only regular files (and symlinks to them) are read, and
 documents that are no Kubernetes object at all (a values.yaml, a
 configuration file) are noted and skipped; a file named with -f is read
 whatever it is, such as -f <(helm template ...), and must hold objects
-only. Each file or stream is read
-up to --max-file-size, each document up to --max-document-size.
+only. Each file or stream is read up to --max-file-size, each document up
+to --max-document-size.
+
+Output (-o): text for people, json for scripts, sarif (SARIF 2.1.0) for
+code scanning, junit (JUnit XML) for CI test reports, github for GitHub
+Actions annotations on the pull request.
 
 Exit status: 0 when nothing would be denied, 1 when something would, 2 when
 some input could not be read or parsed (the rest is still reported) or the
