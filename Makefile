@@ -109,8 +109,9 @@ bench: ## Run the benchmarks (ns/op, allocs/op).
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/ballast.
+build: ## Build bin/ballast, and bin/kubectl-ballast, a link to it that kubectl runs as a plugin (`kubectl ballast check`).
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ballast ./cmd/ballast
+	ln -sfn ballast bin/kubectl-ballast
 
 # go-install-tool builds a Go tool with `go install` into $(LOCALBIN),
 # keyed by version, as kubebuilder's scaffold does:

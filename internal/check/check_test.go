@@ -221,7 +221,7 @@ func TestRunSummary(t *testing.T) {
 		Errors:       1,
 	}, r.Summary)
 	assert.Equal(t, "batch/v1 CronJob is not evaluated", object(t, r, "CronJob", "report").Skipped)
-	assert.Equal(t, []Error{{Source: "stdin:50", Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
+	assert.Equal(t, []Error{{Source: "stdin:50", File: "stdin", Line: 50, Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
 }
 
 // etcd is a StatefulSet whose OrderedReady pods find their peers through

@@ -101,7 +101,7 @@ func (r Result) denyMessage(denials []validators.Finding) string {
 	fmt.Fprintf(&b, "Ballast policy (mode enforce, %s%s) denies %s %s: %d violation(s):",
 		r.ModeSource, r.profileClause(), r.Kind, r.objectName(), len(denials))
 	for _, f := range denials {
-		fmt.Fprintf(&b, "\n- %s: %s (%s). Fix: %s", f.Rule, f.Message, f.Field, f.Fix)
+		b.WriteString("\n- " + f.Sentence())
 	}
 	return b.String()
 }

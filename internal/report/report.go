@@ -19,6 +19,11 @@ type Object struct {
 	// Source is where the object comes from: the file:line where it
 	// starts for `ballast check`, "cluster" for `ballast audit`.
 	Source string `json:"source"`
+	// File and Line are Source's parts, for the formats that link to a
+	// file (SARIF, JUnit, GitHub annotations); Line is 0 when unknown. They
+	// are not part of the JSON, which has Source.
+	File string `json:"-"`
+	Line int    `json:"-"`
 	// Template is the chart template that rendered the object, from the
 	// `# Source:` comments of `helm template`.
 	Template string `json:"template,omitempty"`
@@ -45,6 +50,15 @@ type Object struct {
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []Exemption `json:"exemptions,omitempty"`
 	ExpiredExemptions []Exemption `json:"expiredExemptions,omitempty"`
+}
+
+// QualifiedName returns namespace/name, or name for objects without a
+// namespace.
+func (o *Object) QualifiedName() string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
 }
 
 // Mutation is one pod default, or an action Ballast takes for an object.

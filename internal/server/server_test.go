@@ -168,6 +168,24 @@ func TestServer(t *testing.T) {
 		assert.Zero(t, failed.Load(), "requests failed during the rotation; last error: %v", lastErr.Load())
 	})
 
+	t.Run("every counter is exported at 0 from start-up", func(t *testing.T) {
+		srv := startServer(t, cp.Config, nil)
+		for name, labels := range map[string]map[string]string{
+			"ballast_internal_errors_total":     {"path": webhook.MutatePodsPath},
+			"ballast_reviews_refused_total":     {"path": webhook.ValidateWorkloadsPath, "reason": "busy"},
+			"ballast_admission_decisions_total": {"resource": "deployments", "operation": "CREATE", "decision": "denied", "mode": "enforce"},
+			"ballast_rule_findings_total":       {"resource": "deployments", "rule": "min-replicas", "action": "deny", "mode": "dryrun"},
+			"ballast_mutations_total":           {"rule": "prestop-hook", "mutator": "prestop-sleep", "mode": "warn"},
+			"ballast_policy_reload_total":       {"result": "failure"},
+			"ballast_pdb_actions_total":         {"action": "delete"},
+		} {
+			v, ok := metricstest.Value(t, srv.metrics, name, labels)
+			if assert.True(t, ok, "no series %s%v", name, labels) {
+				assert.Zero(t, v, "%s%v", name, labels)
+			}
+		}
+	})
+
 	t.Run("policy reload reaches the handlers", func(t *testing.T) {
 		srv := startServer(t, cp.Config, nil)
 		client := srv.client(t)
