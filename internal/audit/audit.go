@@ -190,6 +190,7 @@ func (a *auditor) listNamespaces(ctx context.Context) error {
 func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 	r := Namespace{
 		Name:                ns.Name,
+		UID:                 ns.UID,
 		Violations:          []Violation{},
 		PlannedPDBs:         []PlannedPDB{},
 		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},

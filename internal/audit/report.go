@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
@@ -34,6 +36,10 @@ type Report struct {
 // Namespace is what the audit found in one namespace.
 type Namespace struct {
 	Name string `json:"name"`
+	// UID is the Namespace's UID, for the objects Ballast keeps there
+	// (the policy reports they are owned by it); empty when the Namespace
+	// could not be read. Not part of the JSON output.
+	UID types.UID `json:"-"`
 	// Mode is the mode the namespace was judged in: the configured one,
 	// or the one the audit was asked to try unless the namespace is off.
 	Mode policy.Mode `json:"mode"`
