@@ -36,15 +36,15 @@ const (
 
 // The properties of a result, where they apply.
 const (
-	PropertyAction            = "action"           // deny or warn: the rule's action in the namespace
-	PropertyMode              = "mode"             // the namespace's mode
-	PropertyField             = "field"            // the fields at fault
-	PropertyFix               = "fix"              // what to write instead
-	PropertyExemption         = "exemption"        // the exemption that skips the rule
-	PropertyExemptionReason   = "exemptionReason"  // why it was granted
-	PropertyExemptionOwner    = "exemptionOwner"   // to whom
-	PropertyExemptionExpires  = "exemptionExpires" // until when (RFC 3339)
-	PropertyExpiredExemption  = "expiredExemption" // an exemption of the rule that expired
+	PropertyAction             = "action"           // deny or warn: the rule's action in the namespace
+	PropertyMode               = "mode"             // the namespace's mode
+	PropertyField              = "field"            // the fields at fault
+	PropertyFix                = "fix"              // what to write instead
+	PropertyExemption          = "exemption"        // the exemption that skips the rule
+	PropertyExemptionReason    = "exemptionReason"  // why it was granted
+	PropertyExemptionOwner     = "exemptionOwner"   // to whom
+	PropertyExemptionExpires   = "exemptionExpires" // until when (RFC 3339)
+	PropertyExpiredExemption   = "expiredExemption" // an exemption of the rule that expired
 	PropertyExpiredExemptionAt = "expiredExemptionExpires"
 )
 
