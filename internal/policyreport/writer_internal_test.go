@@ -31,7 +31,7 @@ func TestKind(t *testing.T) {
 		"auto prefers the OpenReports API": {
 			format: FormatAuto, crds: []schema.GroupVersionKind{WGPolicyKind, OpenReportsKind}, want: OpenReportsKind, wantOK: true,
 		},
-		"auto falls back on wgpolicyk8s.io": {format: FormatAuto, crds: []schema.GroupVersionKind{WGPolicyKind}, want: WGPolicyKind, wantOK: true},
+		"auto falls back on wgpolicyk8s.io":  {format: FormatAuto, crds: []schema.GroupVersionKind{WGPolicyKind}, want: WGPolicyKind, wantOK: true},
 		"auto writes nothing without either": {format: FormatAuto},
 		"wgpolicyk8s even when both are there": {
 			format: FormatWGPolicy, crds: []schema.GroupVersionKind{WGPolicyKind, OpenReportsKind}, want: WGPolicyKind, wantOK: true,
