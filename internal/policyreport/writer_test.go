@@ -17,6 +17,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ballast-dev/ballast/internal/audit"
 	"github.com/ballast-dev/ballast/internal/audit/audittest"
@@ -24,6 +25,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
+	"github.com/ballast-dev/ballast/internal/testutil/golden"
 	"github.com/ballast-dev/ballast/internal/testutil/reportcrds"
 )
 
@@ -85,6 +87,8 @@ func TestWriter(t *testing.T) {
 
 		t.Run("the results of a namespace", func(t *testing.T) {
 			shop := get(t, c, policyreport.OpenReportsKind, "shop")
+			// docs/audit.md shows this file.
+			golden.Assert(t, "testdata/shop.golden.yaml", asStored(t, shop))
 			assert.Equal(t, map[string]string{pdb.ManagedByLabel: "ballast"}, shop.GetLabels())
 			ns := &corev1.Namespace{}
 			require.NoError(t, c.Get(t.Context(), client.ObjectKey{Name: "shop"}, ns))
@@ -197,6 +201,24 @@ func reportVersions(t *testing.T, c client.Client, gvk schema.GroupVersionKind) 
 		out[item.GetNamespace()] = item.GetResourceVersion()
 	}
 	return out
+}
+
+// asStored returns the report as `kubectl get -o yaml` shows it, without
+// the metadata that changes from run to run.
+func asStored(t *testing.T, u *unstructured.Unstructured) string {
+	t.Helper()
+	u = u.DeepCopy()
+	for _, f := range []string{"uid", "resourceVersion", "creationTimestamp", "generation", "managedFields"} {
+		unstructured.RemoveNestedField(u.Object, "metadata", f)
+	}
+	owners := u.GetOwnerReferences()
+	for i := range owners {
+		owners[i].UID = "<the namespace's uid>"
+	}
+	u.SetOwnerReferences(owners)
+	out, err := yaml.Marshal(u.Object)
+	require.NoError(t, err)
+	return string(out)
 }
 
 // keys returns the keys of m, sorted.
