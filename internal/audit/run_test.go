@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"testing"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
