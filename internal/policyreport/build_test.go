@@ -6,6 +6,7 @@ import (
 
 	openreportsv1alpha1 "github.com/openreports/reports-api/apis/openreports.io/v1alpha1"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -170,7 +171,7 @@ func withTime(r openreportsv1alpha1.ReportResult, ts metav1.Timestamp) openrepor
 func TestParseFormat(t *testing.T) {
 	for _, f := range policyreport.Formats {
 		got, err := policyreport.ParseFormat(string(f))
-		assert.NoError(t, err)
+		require.NoError(t, err)
 		assert.Equal(t, f, got)
 	}
 	_, err := policyreport.ParseFormat("policyreport")

@@ -50,9 +50,9 @@ func TestKind(t *testing.T) {
 			require.NoError(t, err)
 			got, ok, err := w.kind()
 			if tc.wantErr != "" {
-				assert.EqualError(t, err, tc.wantErr)
+				require.EqualError(t, err, tc.wantErr)
 			} else {
-				assert.NoError(t, err)
+				require.NoError(t, err)
 			}
 			assert.Equal(t, tc.wantOK, ok)
 			if ok || tc.wantErr != "" {
