@@ -112,6 +112,39 @@ func (w *Writer) WriteReport(ctx context.Context, r *audit.Report, spec *policy.
 			errs = append(errs, w.delete(ctx, gvk, ns))
 		}
 	}
+	if w.opts.Format == FormatAuto {
+		errs = append(errs, w.removeOthers(ctx, gvk))
+	}
+	return errors.Join(errs...)
+}
+
+// removeOthers deletes the reports Ballast keeps in the kinds of
+// FormatAuto other than gvk: when the OpenReports CRD is installed after
+// the wgpolicyk8s.io one, the reports move to it. (A format named
+// explicitly is granted access to its own kind only.)
+func (w *Writer) removeOthers(ctx context.Context, gvk schema.GroupVersionKind) error {
+	var errs []error
+	for _, other := range FormatAuto.kinds() {
+		if other == gvk {
+			continue
+		}
+		_, err := w.opts.Client.RESTMapper().RESTMapping(other.GroupKind(), other.Version)
+		switch {
+		case meta.IsNoMatchError(err):
+			continue
+		case err != nil:
+			errs = append(errs, fmt.Errorf("looking up the %s CRD: %w", other.GroupKind(), err))
+			continue
+		}
+		kept, err := w.listKept(ctx, other)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for ns := range kept {
+			errs = append(errs, w.delete(ctx, other, ns))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -230,7 +263,7 @@ func (w *Writer) delete(ctx context.Context, gvk schema.GroupVersionKind, ns str
 	obj.SetNamespace(ns)
 	obj.SetName(Name)
 	if err := w.opts.Client.Delete(ctx, obj); client.IgnoreNotFound(err) != nil {
-		return fmt.Errorf("deleting %s %s/%s of a namespace out of Ballast's scope: %w", gvk.Kind, ns, Name, err)
+		return fmt.Errorf("deleting %s %s/%s: %w", gvk.Kind, ns, Name, err)
 	}
 	return nil
 }

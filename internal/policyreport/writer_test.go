@@ -178,6 +178,16 @@ func TestWriter(t *testing.T) {
 			assert.Equal(t, versions["blog"], after["blog"], "unreadable: the last report stands")
 		})
 	})
+
+	t.Run("auto prefers the OpenReports API, and moves the reports there", func(t *testing.T) {
+		require.NotEmpty(t, reportVersions(t, c, policyreport.WGPolicyKind), "the PolicyReports of the first subtest")
+		before := reportVersions(t, c, policyreport.OpenReportsKind)
+		w, err := policyreport.NewWriter(policyreport.Options{Client: c, Format: policyreport.FormatAuto, Now: clock})
+		require.NoError(t, err)
+		run(t, w)
+		assert.Empty(t, reportVersions(t, c, policyreport.WGPolicyKind), "the PolicyReports are gone")
+		assert.Equal(t, before, reportVersions(t, c, policyreport.OpenReportsKind), "the Reports are as they were")
+	})
 }
 
 // shopSummary is the summary of namespace shop's report: 45 results, 11
