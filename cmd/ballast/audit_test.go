@@ -95,11 +95,11 @@ func TestAudit(t *testing.T) {
 		assert.WithinDuration(t, time.Now(), r.Time, time.Minute)
 		assert.Equal(t, audit.Summary{
 			Namespaces: 12, Evaluated: 6, Skipped: 5, Unreadable: 1,
-			Objects: 11, Denied: 5, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
+			Objects: 11, Denied: 6, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
 			ByRule: []audit.RuleTotal{
 				{Rule: "min-replicas", Action: policy.ActionDeny, Namespaces: 4, Objects: 4},
 				{Rule: "resource-requests", Action: policy.ActionDeny, Namespaces: 3, Objects: 3},
-				{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Namespaces: 1, Objects: 1},
+				{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Namespaces: 1, Objects: 2},
 				{Rule: "image-tag", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
 				{Rule: "liveness-probe", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
 				{Rule: "memory-limit", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
@@ -124,11 +124,11 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, policy.ModeEnforce, shop.ConfiguredMode)
 		assert.Equal(t, "namespace label ballast.dev/mode", shop.ModeSource)
 		assert.Equal(t, 6, shop.Evaluated)
-		assert.Equal(t, 2, shop.Denied)
+		assert.Equal(t, 3, shop.Denied)
 		assert.Equal(t, 3, shop.Warnings)
 		assert.Equal(t, []audit.Violation{
+			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 2},
 			{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
-			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "resource-requests", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
 			{Rule: "liveness-probe", Action: policy.ActionWarn, Objects: 1},
@@ -156,7 +156,7 @@ func TestAudit(t *testing.T) {
 		}
 		assert.Equal(t, []string{
 			"apps/v1 Deployment api allowed",
-			"apps/v1 Deployment cart allowed",
+			"apps/v1 Deployment cart denied",
 			"apps/v1 Deployment web denied",
 			"apps/v1 StatefulSet db allowed",
 			"autoscaling/v2 HorizontalPodAutoscaler api allowed",
@@ -176,6 +176,10 @@ func TestAudit(t *testing.T) {
 		pdb := shop.Objects[5]
 		require.Len(t, pdb.Findings, 1)
 		assert.Equal(t, "pdb-allows-disruption", pdb.Findings[0].Rule, "judged with the Deployments of its namespace")
+		cart := shop.Objects[1]
+		require.Len(t, cart.Findings, 1)
+		assert.Equal(t, "PDB cart (minAvailable 2) allows no disruption of its 2 pods", cart.Findings[0].Message,
+			"the Deployment is judged against the PDB that selects its pods")
 
 		blog := namespaceOf(t, &r, "blog")
 		assert.Equal(t, policy.ModeEnforce, blog.Mode)
@@ -260,12 +264,12 @@ func TestAudit(t *testing.T) {
 	t.Run("text: the roll-up by rule and the owner column", func(t *testing.T) {
 		_, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "--owner-label", "team")
 		assert.Contains(t, stdout, "\nshop (owner storefront): enforce (namespace label ballast.dev/mode)\n", stderr)
-		assert.Contains(t, stdout, "\nNAMESPACE        OWNER       MODE     DENIED  WARNINGS  PDBS  PODS  NOTE\nshop             storefront  enforce  2 ")
+		assert.Contains(t, stdout, "\nNAMESPACE        OWNER       MODE     DENIED  WARNINGS  PDBS  PODS  NOTE\nshop             storefront  enforce  3 ")
 		assert.Contains(t, stdout, `
 By rule:
   min-replicas blocks 4 namespaces, 4 objects
   resource-requests blocks 3 namespaces, 3 objects
-  pdb-allows-disruption blocks 1 namespace, 1 object
+  pdb-allows-disruption blocks 1 namespace, 2 objects
   image-tag warns in 3 namespaces, 3 objects
   liveness-probe warns in 3 namespaces, 3 objects
   memory-limit warns in 3 namespaces, 3 objects
@@ -299,7 +303,7 @@ By rule:
 			"  PodDisruptionBudget cart: would be denied\n",
 			"  would create PodDisruptionBudget ballast-deployment-api (maxUnavailable 1) for Deployment api\n",
 			"  2 pod(s) lack defaults (prestop-hook, readiness-probe): web-6d4cf56db6-q9m4z, web-6d4cf56db6-x7k2p\n",
-			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 2; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
+			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 3; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
 		} {
 			assert.Contains(t, stdout, line)
 		}

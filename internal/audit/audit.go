@@ -66,8 +66,9 @@ var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), 
 // (PDBs, HPAs, Services, then the workloads, in the order the model lists
 // neighbours), then Pods. So each workload is evaluated as its page
 // arrives, with the PDBs and HPAs its kind reads all known, and only what
-// the PDB rules need of it is kept; PDBs and HPAs are evaluated once every
-// workload is known.
+// the PDB rules need of it is kept; PDBs and HPAs, and the workloads a PDB
+// with minAvailable selects (whose judgement counts the pods of every
+// workload that PDB selects), are evaluated once every workload is known.
 var objectKinds = func() []*objectKind {
 	var out []*objectKind
 	pod, _ := workload.Named(workload.KindPod)
@@ -116,6 +117,10 @@ type space struct {
 	related workload.Related
 	// warned are the objects with findings in a warn namespace.
 	warned []warnedObject
+	// counted are the workloads a PodDisruptionBudget with minAvailable
+	// selects, evaluated once every workload is listed: only they are held
+	// until then.
+	counted []client.Object
 	// workloads are the workloads listed, for the Events on those whose
 	// pods injected probes keep unready.
 	workloads map[workloadKey]*metav1.PartialObjectMetadata
@@ -163,6 +168,10 @@ func (a *auditor) run(ctx context.Context) error {
 		if !s.evaluating() {
 			continue
 		}
+		for _, o := range s.counted {
+			a.evaluate(s, o)
+		}
+		s.counted = nil
 		for _, hpa := range s.related.HPAs {
 			a.evaluate(s, hpa)
 		}
@@ -344,10 +353,18 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 		return
 	}
 	s.related.Add(obj)
-	if o, ok := obj.(client.Object); ok && k.model.IsWorkload() {
-		s.workloads[workloadKey{k.model.Name, o.GetName()}] = reference(k.gvk, o)
-		a.evaluate(s, o)
+	o, ok := obj.(client.Object)
+	if !ok || !k.model.IsWorkload() {
+		return
 	}
+	s.workloads[workloadKey{k.model.Name, o.GetName()}] = reference(k.gvk, o)
+	if w, _ := workload.Of(obj); workload.CountedByPDB(&w, s.related.PDBs) {
+		// A budget counts its pods with those of workloads not listed
+		// yet: judge it once every workload is known.
+		s.counted = append(s.counted, o)
+		return
+	}
+	a.evaluate(s, o)
 }
 
 // evaluate judges a workload, HPA or PDB of s among the neighbours known,

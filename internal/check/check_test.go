@@ -115,9 +115,9 @@ func TestRunRelatesObjectsOfTheSameNamespace(t *testing.T) {
 		webNamespace string
 		web, pdb     []string
 	}{
-		"a PDB judges the workloads of its namespace, and covers them": {
+		"a PDB judges the workloads of its namespace, covers them, and is judged on them": {
 			webNamespace: "a",
-			web:          nil,
+			web:          []string{"pdb-allows-disruption"},
 			pdb:          []string{"pdb-allows-disruption"},
 		},
 		"a PDB of another namespace neither judges nor covers": {
