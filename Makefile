@@ -77,8 +77,8 @@ golangci-lint: ## Build golangci-lint into bin/golangci-lint-<GOLANGCI_LINT_VERS
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
 .PHONY: update-golden
-update-golden: ## Rewrite golden files from the current output (check, audit, policy defaults).
-	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy -count=1 -update
+update-golden: policyreport-crds ## Rewrite golden files from the current output (check, audit, policy defaults, policy reports).
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy ./internal/policyreport -count=1 -update
 
 ##@ Test
 

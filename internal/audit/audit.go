@@ -95,6 +95,12 @@ type auditor struct {
 	progress progress
 	spaces   map[string]*space
 	order    []*space // in listing order
+	// names are the names of the namespaces in scope, sorted, for the
+	// progress line.
+	names []string
+	// kind is the index in objectKinds of the kind being listed, and
+	// listed how many of its objects have been listed so far.
+	kind, listed int
 }
 
 // space is a namespace being audited.
@@ -148,7 +154,12 @@ func (a *auditor) run(ctx context.Context) error {
 	if err := a.listNamespaces(ctx); err != nil {
 		return err
 	}
-	for _, k := range objectKinds {
+	for _, s := range a.order {
+		a.names = append(a.names, s.report.Name)
+	}
+	slices.Sort(a.names)
+	for i, k := range objectKinds {
+		a.kind, a.listed = i, 0
 		if err := a.list(ctx, k); err != nil {
 			return err
 		}
@@ -199,6 +210,8 @@ func (a *auditor) listNamespaces(ctx context.Context) error {
 func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 	r := Namespace{
 		Name:                ns.Name,
+		UID:                 ns.UID,
+		Owner:               ns.Labels[a.opts.OwnerLabel],
 		Violations:          []Violation{},
 		PlannedPDBs:         []PlannedPDB{},
 		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
@@ -292,11 +305,32 @@ func (a *auditor) listPages(ctx context.Context, k *objectKind, namespace string
 			a.collect(k, item)
 		}
 		n += len(items)
-		a.progress.showf("listing %s%s: %d", k.resource, where, n)
+		a.showProgress(k, namespace, items)
 		if cont = list.GetContinue(); cont == "" {
 			return n, nil
 		}
 	}
+}
+
+// showProgress updates the progress line after a page of items of kind k
+// listed in namespace (every namespace when empty).
+func (a *auditor) showProgress(k *objectKind, namespace string, items []runtime.Object) {
+	if k == &namespaceKind {
+		a.listed += len(items)
+		a.progress.showf("listing namespaces: %d", a.listed)
+		return
+	}
+	a.listed += len(items)
+	// Lists come in the order of their keys, by namespace then name: the
+	// namespaces before the last item's are done with this kind.
+	at := namespace
+	if at == "" && len(items) > 0 {
+		if m, err := meta.Accessor(items[len(items)-1]); err == nil {
+			at = m.GetNamespace()
+		}
+	}
+	done, _ := slices.BinarySearch(a.names, at)
+	a.progress.listed(k.resource, a.kind, len(objectKinds), done, len(a.names), a.listed)
 }
 
 // collect takes one listed object: it adds a namespace, keeps a neighbour
@@ -430,6 +464,7 @@ func (a *auditor) report() *Report {
 		Mode:       mode,
 		Policy:     a.opts.Policy,
 		Namespace:  a.opts.Namespace,
+		OwnerLabel: a.opts.OwnerLabel,
 		Time:       a.opts.Now,
 		Namespaces: namespaces,
 		Summary:    summarize(namespaces),

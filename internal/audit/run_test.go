@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -524,6 +525,41 @@ func TestRunReplicaSetsRefused(t *testing.T) {
 	require.Len(t, shop.Notes, 1)
 	assert.Contains(t, shop.Notes[0], "replicasets.apps could not be listed")
 	assert.Zero(t, r.Summary.Unreadable)
+}
+
+// TestRunProgress checks the progress line of a list of Pods, across the
+// cluster and namespace by namespace: the namespaces done of those in
+// scope, whichever way the lists go.
+func TestRunProgress(t *testing.T) {
+	tests := map[string]struct{ refuse bool }{
+		"one list across namespaces":                   {},
+		"namespace by namespace, refused cluster-wide": {refuse: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, func(ctx context.Context, c client.WithWatch, l client.ObjectList, opts ...client.ListOption) error {
+				gr, ns := resourceOf(t, l), listOptions(opts).Namespace
+				if tc.refuse && gr.Resource != "namespaces" && ns == "" {
+					return forbidden(gr, ns)
+				}
+				if gr.Resource == "pods" {
+					// Slower than the progress line's interval, so that
+					// the line of the Pods shows.
+					time.Sleep(150 * time.Millisecond)
+				}
+				return c.List(ctx, l, opts...)
+			},
+				namespace("shop", nil), namespace("blog", nil), namespace("kube-system", nil),
+				pod("shop", "web-1", "ReplicaSet"),
+			)
+			var b strings.Builder
+			run(t, c, audit.Options{Excluded: audit.WebhookExcluded("ballast"), Progress: &b})
+			assert.Contains(t, b.String(), "listing namespaces: 3")
+			assert.Contains(t, b.String(), "listing pods (kind 9 of 9): 2 of 3 namespaces, 1 objects",
+				"blog and kube-system are done when shop's pods arrive")
+			assert.True(t, strings.HasSuffix(b.String(), "\r\x1b[K"), "the line is erased at the end")
+		})
+	}
 }
 
 // TestRunCountsEveryWorkloadABudgetSelects judges a workload under a

@@ -35,6 +35,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -44,11 +45,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ballast-dev/ballast/internal/audit"
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/reportcrds"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -89,7 +92,8 @@ func TestServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane")
 	}
-	cp := controlplane.Start(t, controlplane.Options{})
+	// The OpenReports CRD, for the audit's policy reports.
+	cp := controlplane.Start(t, controlplane.Options{CRDDirectoryPaths: []string{reportcrds.OpenReports(t)}})
 
 	t.Run("health endpoints", func(t *testing.T) {
 		srv := startServer(t, cp.Config, nil)
@@ -228,13 +232,22 @@ func TestServer(t *testing.T) {
 		assert.True(t, apierrors.IsNotFound(err), "a PodDisruptionBudget in kube-system, which the webhooks never see: %v", err)
 	})
 
-	t.Run("periodic audit on request", func(t *testing.T) {
-		srv := startServer(t, cp.Config, func(c *server.Config) { c.AuditInterval = time.Hour })
+	t.Run("periodic audit on request, with its policy reports", func(t *testing.T) {
+		srv := startServer(t, cp.Config, func(c *server.Config) {
+			c.AuditInterval = time.Hour
+			c.PolicyReports = policyreport.FormatAuto
+		})
 
 		require.Eventually(t, func() bool {
 			lastRun, _ := metricstest.Value(t, srv.metrics, audit.LastRunMetric, nil)
 			return lastRun > 0
 		}, waitFor, 50*time.Millisecond, "the audit never runs")
+		rep := &unstructured.Unstructured{}
+		rep.SetGroupVersionKind(policyreport.OpenReportsKind)
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.NoError(c, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: policyreport.Name}, rep))
+		}, waitFor, 50*time.Millisecond, "auto writes the OpenReports Report of namespace default")
+		assert.Equal(t, policyreport.ManagedBy, rep.GetLabels()["app.kubernetes.io/managed-by"])
 	})
 
 	t.Run("shutdown finishes in-flight reviews", func(t *testing.T) {
