@@ -81,8 +81,8 @@ generate: ## Regenerate the chart's generated files: the policy part of values.s
 	$(GO) run ./hack/chartgen
 
 .PHONY: update-golden
-update-golden: ## Rewrite golden files from the current output (check, audit, policy defaults).
-	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy -count=1 -update
+update-golden: policyreport-crds ## Rewrite golden files from the current output (check, audit, policy defaults, policy reports).
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy ./internal/policyreport -count=1 -update
 
 ##@ Test
 
@@ -113,8 +113,9 @@ bench: ## Run the benchmarks (ns/op, allocs/op).
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/ballast.
+build: ## Build bin/ballast, and bin/kubectl-ballast, a link to it that kubectl runs as a plugin (`kubectl ballast check`).
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ballast ./cmd/ballast
+	ln -sfn ballast bin/kubectl-ballast
 
 # go-install-tool builds a Go tool with `go install` into $(LOCALBIN),
 # keyed by version, as kubebuilder's scaffold does:
