@@ -2,6 +2,7 @@ package chartschema
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/invopop/jsonschema"
 
@@ -23,6 +24,10 @@ const (
 	// labelKey: a Kubernetes label key, an optional DNS subdomain prefix and
 	// a name of at most 63 characters.
 	labelKey = `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`
+	// adminLabelKey: a label key only namespace admins may set on a
+	// namespace: under ballast.dev/ (guarded by Ballast), or the name the
+	// API server sets.
+	adminLabelKey = `^(ballast\.dev/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?|kubernetes\.io/metadata\.name)$`
 	// labelValue: a Kubernetes label value, at most 63 characters.
 	labelValue = `^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`
 	// maxSleepSeconds is policy's bound of the injected preStop sleep.
@@ -58,25 +63,7 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 			*s = *enum(append(policy.RuleIDs(), policy.AllRules))
 		},
 		// Unset, "", leaves the namespaces' mode as it is.
-		"exemptions[].mode": func(s *jsonschema.Schema) { s.Enum = append(s.Enum, "") },
-		"exemptions[].namespaceSelector.matchLabels": func(s *jsonschema.Schema) {
-			// Keys by patternProperties, not propertyNames, whose errors
-			// helm places wrongly.
-			pattern(labelValue)(s.AdditionalProperties)
-			s.PatternProperties = map[string]*jsonschema.Schema{labelKey: s.AdditionalProperties}
-			s.AdditionalProperties = jsonschema.FalseSchema
-		},
-		"exemptions[].namespaceSelector.matchExpressions[].key":      pattern(labelKey),
-		"exemptions[].namespaceSelector.matchExpressions[].values[]": pattern(labelValue),
-		"exemptions[].namespaceSelector.matchExpressions[]": func(s *jsonschema.Schema) {
-			// In and NotIn need values; Exists and DoesNotExist take none.
-			needValues := withProperty("values", &jsonschema.Schema{MinItems: ptr(1)})
-			needValues.Required = []string{"values"}
-			s.AllOf = []*jsonschema.Schema{
-				ifOperator([]any{"In", "NotIn"}, needValues),
-				ifOperator([]any{"Exists", "DoesNotExist"}, withProperty("values", &jsonschema.Schema{MaxItems: ptr(0)})),
-			}
-		},
+		"exemptions[].mode":        func(s *jsonschema.Schema) { s.Enum = append(s.Enum, "") },
 		"namespaceAdmins.users[]":  nonEmpty,
 		"namespaceAdmins.groups[]": nonEmpty,
 	}
@@ -87,8 +74,47 @@ var constraints = func() map[string]func(*jsonschema.Schema) {
 		c[p+"timeoutSeconds"] = minimum("1")
 		c[p+"failureThreshold"] = minimum("1")
 	}
+	// A profile's overrides are judged as the policy's own, but for the
+	// list of owner kinds, which a profile may leave empty.
+	for path, constrain := range c {
+		if (strings.HasPrefix(path, "rules.") || strings.HasPrefix(path, "podDefaults.")) && path != "podDefaults.ownerKinds" {
+			c["profiles[]."+path] = constrain
+		}
+	}
+	selector(c, "exemptions[].namespaceSelector", labelKey)
+	selector(c, "exemptions[].workloadSelector", labelKey)
+	// Only labels tenants cannot set may pick a namespace's profile.
+	selector(c, "profiles[].namespaceSelector", adminLabelKey)
+	c["exemptions[].workloads[].name"] = func(s *jsonschema.Schema) { nonEmpty(s); pattern(glob)(s) }
+	c["exemptions[].workloads[].kind"] = pattern(glob)
+	c["profiles[].name"] = nonEmpty
+	c["profiles[].namespaces[]"] = func(s *jsonschema.Schema) { nonEmpty(s); pattern(glob)(s) }
+	c["podDefaults.preStop.maxSleepSeconds"] = func(s *jsonschema.Schema) { s.Minimum, s.Maximum = "1", maxSleepSeconds }
 	return c
 }()
+
+// selector adds to c the constraints of a label selector at path whose
+// keys match keyPattern.
+func selector(c map[string]func(*jsonschema.Schema), path, keyPattern string) {
+	c[path+".matchLabels"] = func(s *jsonschema.Schema) {
+		// Keys by patternProperties, not propertyNames, whose errors helm
+		// places wrongly.
+		pattern(labelValue)(s.AdditionalProperties)
+		s.PatternProperties = map[string]*jsonschema.Schema{keyPattern: s.AdditionalProperties}
+		s.AdditionalProperties = jsonschema.FalseSchema
+	}
+	c[path+".matchExpressions[].key"] = pattern(keyPattern)
+	c[path+".matchExpressions[].values[]"] = pattern(labelValue)
+	c[path+".matchExpressions[]"] = func(s *jsonschema.Schema) {
+		// In and NotIn need values; Exists and DoesNotExist take none.
+		needValues := withProperty("values", &jsonschema.Schema{MinItems: ptr(1)})
+		needValues.Required = []string{"values"}
+		s.AllOf = []*jsonschema.Schema{
+			ifOperator([]any{"In", "NotIn"}, needValues),
+			ifOperator([]any{"Exists", "DoesNotExist"}, withProperty("values", &jsonschema.Schema{MaxItems: ptr(0)})),
+		}
+	}
+}
 
 func minimum(n string) func(*jsonschema.Schema) {
 	return func(s *jsonschema.Schema) { s.Minimum = json.Number(n) }

@@ -90,6 +90,50 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			policy:  "namespaceAdmins: {users: [], groups: []}",
 			refused: true, sameMessage: true,
 		},
+		"a longer sleep than the maximum": {
+			policy:  "podDefaults: {preStop: {sleepSeconds: 90}}",
+			refused: true, sameMessage: true,
+		},
+		"a profile's longer sleep than the maximum": {
+			policy:  "profiles: [{name: p, namespaces: [a], podDefaults: {preStop: {sleepSeconds: 90}}}]",
+			refused: true, sameMessage: true,
+		},
+		"an empty workload selector": {
+			policy:  "exemptions: [{name: a, namespaces: [x], workloadSelector: {}, rules: [pdb], reason: r}]",
+			refused: true, sameMessage: true,
+		},
+		"a mode for an exemption scoped to workloads": {
+			policy:  "exemptions: [{name: a, namespaces: [x], workloads: [{name: web}], mode: warn, reason: r}]",
+			refused: true, sameMessage: true,
+		},
+		"duplicate profile names": {
+			policy:  "profiles: [{name: p, namespaces: [a]}, {name: p, namespaces: [b]}]",
+			refused: true, sameMessage: true,
+		},
+		"a profile for no namespace": {
+			policy:  "profiles: [{name: p, rules: {min-replicas: {minimum: 3}}}]",
+			refused: true, sameMessage: true,
+		},
+		"a namespace in two profiles": {
+			policy:  "profiles: [{name: p, namespaces: [a]}, {name: q, namespaces: [b, a]}]",
+			refused: true, sameMessage: true,
+		},
+		"an empty profile selector": {
+			policy:  "profiles: [{name: p, namespaceSelector: {}}]",
+			refused: true, sameMessage: true,
+		},
+		"a maximum sleep past an hour":              {policy: "podDefaults: {preStop: {maxSleepSeconds: 3601}}", refused: true},
+		"a workload without a name":                 {policy: "exemptions: [{name: a, namespaces: [x], workloads: [{kind: Deployment}], rules: [pdb], reason: r}]", refused: true},
+		"a workload glob that does not parse":       {policy: "exemptions: [{name: a, namespaces: [x], workloads: [{name: \"web-[\"}], rules: [pdb], reason: r}]", refused: true},
+		"a workload selector with In and no values": {policy: "exemptions: [{name: a, namespaces: [x], workloadSelector: {matchExpressions: [{key: app, operator: In}]}, rules: [pdb], reason: r}]", refused: true},
+		"a profile without a name":                  {policy: "profiles: [{namespaces: [a]}]", refused: true},
+		"a profile with an empty name":              {policy: "profiles: [{name: \"\", namespaces: [a]}]", refused: true},
+		"a profile chosen by a label tenants set":   {policy: "profiles: [{name: p, namespaceSelector: {matchLabels: {team: a}}}]", refused: true},
+		"a profile chosen by an expression on a label tenants set": {
+			policy: "profiles: [{name: p, namespaceSelector: {matchExpressions: [{key: team, operator: Exists}]}}]", refused: true,
+		},
+		"a profile's minimum of 0":                {policy: "profiles: [{name: p, namespaces: [a], rules: {min-replicas: {minimum: 0}}}]", refused: true},
+		"a profile's probe period of 0":           {policy: "profiles: [{name: p, namespaces: [a], podDefaults: {readinessProbe: {periodSeconds: 0}}}]", refused: true},
 		"an exemption without a reason":           {policy: "exemptions: [{name: a, namespaces: [x], rules: [pdb]}]", refused: true},
 		"a blank reason":                          {policy: "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: \" \\t\"}]", refused: true},
 		"a reason of a no-break space":            {policy: "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: \"\\u00a0\"}]", refused: true},
@@ -154,6 +198,16 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			policy: "rules: {spread: {action: \"\"}, pdb: {maxUnavailable: \"05%\"}}",
 		},
 		"users alone as namespace admins": {policy: "namespaceAdmins: {users: [alice], groups: []}"},
+		"a profile by the namespace's name": {
+			policy: "profiles: [{name: p, namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: shop}}, rules: {min-replicas: {minimum: 3}}}, {name: q, namespaceSelector: {matchExpressions: [{key: ballast.dev/tier, operator: Exists}]}}]",
+		},
+		"an exemption scoped to workloads": {
+			policy: "exemptions: [{name: a, namespaces: [x], workloads: [{kind: \"Deploy*\", name: \"web-*\"}], workloadSelector: {matchLabels: {app: web}}, rules: [pdb], reason: r}]",
+		},
+		"a longer sleep with a longer maximum": {policy: "podDefaults: {preStop: {sleepSeconds: 90, maxSleepSeconds: 120}}"},
+		"a profile's longer sleep with a longer maximum": {
+			policy: "profiles: [{name: p, namespaces: [a], podDefaults: {preStop: {sleepSeconds: 90, maxSleepSeconds: 90}}}]",
+		},
 		"an exemption that expired on the first day of year 1": {
 			policy: "exemptions: [{name: a, namespaces: [x], rules: [pdb], reason: r, expires: \"0001-01-01\"}]",
 		},
