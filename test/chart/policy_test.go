@@ -20,8 +20,8 @@ import (
 )
 
 // TestChartRefusesWhatTheBinaryRefuses runs one table of policies through
-// the binary (`ballast check --policy`, which loads a policy as `ballast
-// serve` does) and through helm (the chart's policy value): a policy the
+// the binary (`ballast policy validate`, which loads a policy file as
+// `ballast serve` does) and through helm (the chart's policy value): a policy the
 // binary refuses must fail `helm template`, and one it accepts must render
 // into a ConfigMap whose policy it accepts. Where the chart's template
 // checks judge (the rules that span fields), helm's message is the
@@ -213,9 +213,6 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 		},
 	}
 	bin := ballastBinary(t)
-	// Something for check to read: an object Ballast does not judge.
-	input := filepath.Join(t.TempDir(), "configmap.yaml")
-	require.NoError(t, os.WriteFile(input, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"), 0o600))
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -225,15 +222,15 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			require.NoError(t, os.WriteFile(valuesFile, []byte("policy:\n  "+tc.policy+"\n"), 0o600))
 
 			// The binary.
-			var stderr bytes.Buffer
-			check := exec.CommandContext(t.Context(), bin, "check", "--policy", policyFile, "-f", input)
-			check.Stderr = &stderr
-			err := check.Run()
+			var output bytes.Buffer
+			validate := exec.CommandContext(t.Context(), bin, "policy", "validate", policyFile)
+			validate.Stdout, validate.Stderr = &output, &output
+			err := validate.Run()
 			_, parseErr := policy.Load(policyFile)
 			rendered, helmErr := tryRenderChart(t, "-f", valuesFile)
 
 			if !tc.refused {
-				require.NoError(t, err, "ballast check refuses the policy: %s", stderr.String())
+				require.NoError(t, err, "ballast policy validate refuses the policy: %s", output.String())
 				require.NoError(t, parseErr)
 				require.NoError(t, helmErr, "helm refuses a policy the binary accepts")
 				var cm corev1.ConfigMap
@@ -244,13 +241,13 @@ func TestChartRefusesWhatTheBinaryRefuses(t *testing.T) {
 			}
 
 			var exit *exec.ExitError
-			require.ErrorAs(t, err, &exit, "ballast check accepts the policy")
-			assert.Equal(t, 2, exit.ExitCode(), "%s", stderr.String())
+			require.ErrorAs(t, err, &exit, "ballast policy validate accepts the policy")
+			assert.Equal(t, 2, exit.ExitCode(), "%s", output.String())
 			var invalid *policy.InvalidError
 			require.ErrorAs(t, parseErr, &invalid)
 			require.Len(t, invalid.Problems, 1, "a case of one problem: %v", invalid)
 			problem := invalid.Problems[0].Err
-			assert.Contains(t, stderr.String(), problem.Error(), "the binary's message")
+			assert.Contains(t, output.String(), problem.Error(), "the binary's message")
 
 			require.Error(t, helmErr, "helm accepts a policy the binary refuses: %v", problem)
 			if tc.sameMessage {

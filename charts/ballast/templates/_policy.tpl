@@ -3,7 +3,7 @@ Fails the render on a policy that `ballast serve` would refuse at start-up,
 for the rules that span fields and so are not in values.schema.json (whose
 policy part is generated from the Go types: `make generate`). Each message
 is the binary's own, with the values path policy.* for the policy file's
-spec.*, so a refused install says what `ballast check --policy` would. The
+spec.*, so a refused install says what `ballast policy validate` would. The
 chart tests run one table of bad policies through the binary and helm.
 */}}
 {{- define "ballast.checkPolicy" -}}
