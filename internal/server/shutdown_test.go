@@ -53,7 +53,10 @@ func TestShutdownDrainsReviews(t *testing.T) {
 	}
 	const (
 		delay    = 1500 * time.Millisecond
-		liveRead = 300 * time.Millisecond // the API server's latency for a namespace GET
+		// The API server's latency for a namespace GET: long enough that
+		// reads are still in flight when the test sees the listener
+		// closed, which a loaded machine may see late.
+		liveRead = time.Second
 		timeout  = 10 * time.Second
 		workers  = 8
 		poll     = 5 * time.Millisecond
