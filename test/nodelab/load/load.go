@@ -40,12 +40,11 @@ type Result struct {
 }
 
 // Run sends GET url at rate requests per second until ctx ends, and
-// returns the results in the order they were sent.
-func Run(ctx context.Context, url string, rate int, timeout time.Duration) []Result {
+// returns the results in the order they were sent, timed from start.
+func Run(ctx context.Context, url string, rate int, timeout time.Duration, start time.Time) []Result {
 	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
 	defer tr.CloseIdleConnections()
 	c := &http.Client{Transport: tr, Timeout: timeout}
-	start := time.Now()
 	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	var (
