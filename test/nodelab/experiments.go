@@ -121,6 +121,11 @@ func (l *lab) rollouts(ctx context.Context, e rolloutExperiment, mode string) (r
 	}
 
 	url := "http://" + svc.Spec.ClusterIP + "/"
+	waitCtx, cancel := context.WithTimeout(ctx, rolloutTimeout)
+	defer cancel()
+	if err := load.WaitServing(waitCtx, url, l.cfg.Timeout, 3*l.cfg.Replicas); err != nil {
+		return run, fmt.Errorf("Service %s/web: %w", ns, err)
+	}
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
 	done := make(chan []load.Result, 1)

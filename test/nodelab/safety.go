@@ -152,7 +152,9 @@ func (l *lab) watchdog(ctx context.Context, dep *appsv1.Deployment) (report.Chec
 	if ierr != nil {
 		return check, ierr
 	}
-	check.Got = fmt.Sprintf("pod %s, injected %s; event %q; gauge %q", state, injected, event, gauge)
+	// The event's first sentence; the rest is the fix.
+	event, _, _ = strings.Cut(event, ". ")
+	check.Got = fmt.Sprintf("pod %s, injected %s; event %q; gauge %s", state, injected, event, gauge)
 	check.Passed = err == nil && state == "Running, not Ready" && gauge == "1"
 	return check, nil
 }

@@ -7,6 +7,7 @@ package load
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -105,4 +106,27 @@ func Classify(err error, status int) Outcome {
 	default:
 		return Other
 	}
+}
+
+// WaitServing sends requests one after another, each on a new connection,
+// until n in a row succeed: kube-proxy then routes the Service to ready
+// endpoints only, and the measure can start. It gives up when ctx ends.
+func WaitServing(ctx context.Context, url string, timeout time.Duration, n int) error {
+	tr := &http.Transport{DisableKeepAlives: true, Proxy: nil}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Transport: tr, Timeout: timeout}
+	var last Outcome
+	for ok := 0; ok < n; {
+		if last = get(c, url); last == OK {
+			ok++
+			continue
+		}
+		ok = 0
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for %s to answer %d requests in a row (last: %s): %w", url, n, last, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
 }
