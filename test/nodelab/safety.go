@@ -20,8 +20,9 @@ import (
 
 // Names of the safety checks.
 const (
-	checkPeers   = "etcd-like StatefulSet (OrderedReady, peers wait for each other) in mode warn"
-	checkUnready = "probe that can never pass (Service targets a port the app does not listen on), reported by the watchdog"
+	checkPeers        = "etcd-like StatefulSet (OrderedReady, peers wait for each other) in mode warn"
+	checkPeersControl = "control: the same StatefulSet with a readiness probe on its port as written, mode off"
+	checkUnready      = "probe that can never pass (Service targets a port the app does not listen on), reported by the watchdog"
 )
 
 // safety runs the safety checks: Ballast's defaults never keep the
@@ -37,68 +38,129 @@ func (l *lab) safety(ctx context.Context) ([]report.Check, error) {
 	if err != nil {
 		return nil, err
 	}
+	control, err := l.peersControl(ctx)
+	if err != nil {
+		return nil, err
+	}
 	unready, err := l.watchdog(ctx, stuck)
 	if err != nil {
 		return nil, err
 	}
-	return []report.Check{peers, unready}, nil
+	return []report.Check{peers, control, unready}, nil
 }
 
-// peers runs three etcd-like members: a StatefulSet (OrderedReady) behind
-// a headless Service that publishes not-ready addresses, whose members
-// listen only once all three have started. A readiness probe on their port
-// would keep the first one unready forever, and so the StatefulSet from
-// creating the others.
+// peerReplicas is the size of the etcd-like StatefulSet.
+const peerReplicas = 3
+
+// controlWait is how long the control StatefulSet is watched: long enough
+// for its members to start had the first one become Ready.
+const controlWait = 30 * time.Second
+
+// peers runs three etcd-like members in mode warn: a StatefulSet
+// (OrderedReady) behind a headless Service that publishes not-ready
+// addresses, whose members listen only once all three have started. A
+// readiness probe on their port would keep the first one unready forever,
+// and so the StatefulSet from creating the others.
 func (l *lab) peers(ctx context.Context) (report.Check, error) {
-	const ns, app, replicas = "peers-warn", "etcd", 3
-	check := report.Check{Name: checkPeers, Want: fmt.Sprintf("%d/%d Ready, no readiness probe injected", replicas, replicas)}
-	l.step("safety: an etcd-like StatefulSet of %d in mode warn", replicas)
-	if err := l.c.Create(ctx, namespace(ns, "warn")); err != nil {
-		return check, fmt.Errorf("creating namespace %s: %w", ns, err)
-	}
-	if _, err := l.createService(ctx, ns, app, intstr.FromString("http"), true); err != nil {
+	const ns = "peers-warn"
+	check := report.Check{Name: checkPeers, Want: fmt.Sprintf("%d/%d Ready, no readiness probe injected", peerReplicas, peerReplicas)}
+	l.step("safety: an etcd-like StatefulSet of %d in mode warn", peerReplicas)
+	sts, err := l.createPeers(ctx, ns, "warn", false)
+	if err != nil {
 		return check, err
 	}
-	labels := map[string]string{"app": app}
-	spec := podSpec([]string{"-peers-dir=/peers", fmt.Sprintf("-peers=%d", replicas)}, false)
-	spec.Volumes = []corev1.Volume{{Name: "peers", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
-		Path: filepath.Join(labDir, "peers"), Type: ptr.To(corev1.HostPathDirectoryOrCreate),
-	}}}}
-	spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "peers", MountPath: "/peers"}}
-	sts := &appsv1.StatefulSet{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
-		Spec: appsv1.StatefulSetSpec{
-			Replicas:            ptr.To[int32](replicas),
-			ServiceName:         app,
-			PodManagementPolicy: appsv1.OrderedReadyPodManagement,
-			Selector:            &metav1.LabelSelector{MatchLabels: labels},
-			Template:            corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
-		},
-	}
 	start := time.Now()
-	if err := l.c.Create(ctx, sts); err != nil {
-		return check, fmt.Errorf("creating StatefulSet %s/%s: %w", ns, app, err)
-	}
 	var ready int32
-	err := poll(ctx, "StatefulSet "+ns+"/"+app+" to be Ready", rolloutTimeout, func() (bool, error) {
-		var s appsv1.StatefulSet
-		if err := l.c.Get(ctx, client.ObjectKeyFromObject(sts), &s); err != nil {
-			return false, err
-		}
-		ready = s.Status.ReadyReplicas
-		return ready == replicas, fmt.Errorf("%d of %d Ready", ready, replicas)
+	err = poll(ctx, "StatefulSet "+ns+"/"+sts.Name+" to be Ready", rolloutTimeout, func() (bool, error) {
+		var err error
+		ready, _, err = l.peerStatus(ctx, sts)
+		return ready == peerReplicas, fmt.Errorf("%d of %d Ready: %w", ready, peerReplicas, err)
 	})
-	injected, ierr := l.injected(ctx, ns, app)
+	injected, ierr := l.injected(ctx, ns, sts.Name)
 	if ierr != nil {
 		return check, ierr
 	}
-	check.Got = fmt.Sprintf("%d/%d Ready", ready, replicas)
+	check.Got = fmt.Sprintf("%d/%d Ready", ready, peerReplicas)
 	if err == nil {
 		check.Got += fmt.Sprintf(" after %s", time.Since(start).Round(time.Second))
 	}
 	check.Got += "; injected " + injected
 	check.Passed = err == nil && !strings.Contains(injected, "readiness-probe")
 	return check, nil
+}
+
+// peersControl shows that the peers check can fail: the same StatefulSet,
+// as written with a readiness probe on its port (what a naive injector
+// would add), in mode off, never gets past its first member.
+func (l *lab) peersControl(ctx context.Context) (report.Check, error) {
+	const ns = "peers-probe-off"
+	check := report.Check{Name: checkPeersControl, Want: fmt.Sprintf("deadlock: 0/1 Ready, 1 pod after %s", controlWait)}
+	l.step("safety: the same StatefulSet with a readiness probe on its port, as written (mode off), for %s", controlWait)
+	sts, err := l.createPeers(ctx, ns, "off", true)
+	if err != nil {
+		return check, err
+	}
+	if err := sleep(ctx, controlWait); err != nil {
+		return check, err
+	}
+	ready, pods, err := l.peerStatus(ctx, sts)
+	if err != nil {
+		return check, err
+	}
+	check.Got = fmt.Sprintf("%d/%d Ready, %d pod(s) after %s", ready, pods, pods, controlWait)
+	check.Passed = ready == 0 && pods == 1
+	return check, nil
+}
+
+// createPeers creates the etcd-like StatefulSet in a new namespace in
+// mode, with a readiness probe on its port when probe is set.
+func (l *lab) createPeers(ctx context.Context, ns, mode string, probe bool) (*appsv1.StatefulSet, error) {
+	const app = "etcd"
+	if err := l.c.Create(ctx, namespace(ns, mode)); err != nil {
+		return nil, fmt.Errorf("creating namespace %s: %w", ns, err)
+	}
+	if _, err := l.createService(ctx, ns, app, intstr.FromString("http"), true); err != nil {
+		return nil, err
+	}
+	labels := map[string]string{"app": app}
+	spec := podSpec([]string{"-peers-dir=/peers", fmt.Sprintf("-peers=%d", peerReplicas)}, false)
+	spec.Volumes = []corev1.Volume{{Name: "peers", VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{
+		Path: filepath.Join(labDir, "peers", ns), Type: ptr.To(corev1.HostPathDirectoryOrCreate),
+	}}}}
+	spec.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "peers", MountPath: "/peers"}}
+	if probe {
+		spec.Containers[0].ReadinessProbe = &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString("http")}},
+			PeriodSeconds: 2,
+		}
+	}
+	sts := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: app},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:            ptr.To[int32](peerReplicas),
+			ServiceName:         app,
+			PodManagementPolicy: appsv1.OrderedReadyPodManagement,
+			Selector:            &metav1.LabelSelector{MatchLabels: labels},
+			Template:            corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: spec},
+		},
+	}
+	if err := l.c.Create(ctx, sts); err != nil {
+		return nil, fmt.Errorf("creating StatefulSet %s/%s: %w", ns, app, err)
+	}
+	return sts, nil
+}
+
+// peerStatus returns the Ready replicas of sts and its pod count.
+func (l *lab) peerStatus(ctx context.Context, sts *appsv1.StatefulSet) (ready int32, pods int, err error) {
+	var s appsv1.StatefulSet
+	if err := l.c.Get(ctx, client.ObjectKeyFromObject(sts), &s); err != nil {
+		return 0, 0, fmt.Errorf("getting StatefulSet %s/%s: %w", sts.Namespace, sts.Name, err)
+	}
+	var list corev1.PodList
+	if err := l.c.List(ctx, &list, client.InNamespace(sts.Namespace), client.MatchingLabels{"app": sts.Name}); err != nil {
+		return 0, 0, fmt.Errorf("listing the pods of %s/%s: %w", sts.Namespace, sts.Name, err)
+	}
+	return s.Status.ReadyReplicas, len(list.Items), nil
 }
 
 // startStuck creates a Deployment whose Service targets port 9090, which

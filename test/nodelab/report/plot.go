@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // modeColors are the lines' colours, by mode; other modes are grey.
@@ -20,7 +21,7 @@ var modeColors = map[string]color.Color{
 func (r *Report) Plot(experiment, title, path string) error {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "seconds since the load started (rollouts every few seconds)"
+	p.X.Label.Text = "seconds since the load started (triangles: a rollout starts)"
 	p.Y.Label.Text = fmt.Sprintf("failed requests per second (of %d/s)", r.Settings.RatePerSec)
 	p.Y.Min = 0
 	p.Legend.Top = true
@@ -45,8 +46,23 @@ func (r *Report) Plot(experiment, title, path string) error {
 		if c, ok := modeColors[run.Mode]; ok {
 			line.Color = c
 		}
-		p.Add(line)
-		p.Legend.Add(fmt.Sprintf("mode %s: %d of %d failed, %s", run.Mode, run.Stats.Failed, run.Stats.Sent, run.Injected), line)
+		starts := make(plotter.XYs, len(run.RolloutsAt))
+		for i, at := range run.RolloutsAt {
+			starts[i] = plotter.XY{X: at, Y: 0}
+		}
+		marks, err := plotter.NewScatter(starts)
+		if err != nil {
+			return fmt.Errorf("plotting the rollouts of mode %s of %s: %w", run.Mode, experiment, err)
+		}
+		marks.Shape = draw.TriangleGlyph{}
+		marks.Radius = vg.Points(4)
+		marks.Color = line.Color
+		p.Add(line, marks)
+		injected := "nothing injected"
+		if run.Injected != "-" {
+			injected = "injected " + run.Injected
+		}
+		p.Legend.Add(fmt.Sprintf("mode %s (%s): %d of %d requests failed", run.Mode, injected, run.Stats.Failed, run.Stats.Sent), line)
 	}
 	if !found {
 		return fmt.Errorf("no run of experiment %q to plot", experiment)
