@@ -101,7 +101,7 @@ func (l *lab) experiments(ctx context.Context, rep *report.Report) error {
 func (l *lab) rollouts(ctx context.Context, e rolloutExperiment, mode string) (report.Run, error) {
 	run := report.Run{Experiment: e.name, Mode: mode}
 	ns := e.name + "-" + mode
-	l.step("%s, mode %s: a Deployment of %d behind a Service, %d rollouts under %d requests/s", e.name, mode, l.cfg.Replicas, l.cfg.Rollouts, l.cfg.Rate)
+	l.stepf("%s, mode %s: a Deployment of %d behind a Service, %d rollouts under %d requests/s", e.name, mode, l.cfg.Replicas, l.cfg.Rollouts, l.cfg.Rate)
 	if err := l.c.Create(ctx, namespace(ns, mode)); err != nil {
 		return run, fmt.Errorf("creating namespace %s: %w", ns, err)
 	}
@@ -124,7 +124,7 @@ func (l *lab) rollouts(ctx context.Context, e rolloutExperiment, mode string) (r
 	waitCtx, cancel := context.WithTimeout(ctx, rolloutTimeout)
 	defer cancel()
 	if err := load.WaitServing(waitCtx, url, l.cfg.Timeout, 3*l.cfg.Replicas); err != nil {
-		return run, fmt.Errorf("Service %s/web: %w", ns, err)
+		return run, fmt.Errorf("waiting for the service %s/web: %w", ns, err)
 	}
 	start := time.Now()
 	loadCtx, stopLoad := context.WithCancel(ctx)
@@ -159,7 +159,7 @@ func (l *lab) rollouts(ctx context.Context, e rolloutExperiment, mode string) (r
 	run.Stats = load.Summarize(res, rolloutsAt)
 	run.FailedPerSecond = load.PerSecond(res)
 	run.Duration = time.Since(start).Seconds()
-	l.step("%s, mode %s: %d of %d requests failed (longest run %d)", e.name, mode, run.Stats.Failed, run.Stats.Sent, run.Stats.LongestRun)
+	l.stepf("%s, mode %s: %d of %d requests failed (longest run %d)", e.name, mode, run.Stats.Failed, run.Stats.Sent, run.Stats.LongestRun)
 	return run, nil
 }
 

@@ -71,7 +71,7 @@ type lab struct {
 	metric string    // Ballast's metrics URL
 }
 
-func (l *lab) step(format string, args ...any) {
+func (l *lab) stepf(format string, args ...any) {
 	fmt.Fprintf(l.log, "%s  %s\n", time.Now().UTC().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
@@ -92,7 +92,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return fmt.Errorf("creating the log directory: %w", err)
 	}
-	l.step("logs of every component in %s", logDir)
+	l.stepf("logs of every component in %s", logDir)
 
 	snap, err := host.Take(labDir)
 	if err != nil {
@@ -105,7 +105,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), teardownTimeout)
 		defer cancel()
-		l.step("tearing down")
+		l.stepf("tearing down")
 		var errs []error
 		for i := len(cleanups) - 1; i >= 0; i-- {
 			errs = append(errs, cleanups[i](ctx))
@@ -114,7 +114,7 @@ func run(ctx context.Context, cfg config) (err error) {
 			errs = append(errs, fmt.Errorf("restoring the host (run `make node-lab-restore` to retry): %w", rerr))
 		} else {
 			errs = append(errs, os.Remove(snapshotFile))
-			l.step("host restored: sysctls, nftables ruleset, %s, mounts, network namespaces, cgroups, %s removed", host.Bridge, labDir)
+			l.stepf("host restored: sysctls, nftables ruleset, %s, mounts, network namespaces, cgroups, %s removed", host.Bridge, labDir)
 		}
 		if cerr := errors.Join(errs...); cerr != nil {
 			err = errors.Join(err, fmt.Errorf("cleaning up: %w", cerr))
@@ -132,7 +132,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err := os.MkdirAll(filepath.Join(labDir, "images"), 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", labDir, err)
 	}
-	l.step("building images %s and %s", webImage, pauseImage)
+	l.stepf("building images %s and %s", webImage, pauseImage)
 	var tars []string
 	for _, img := range []struct{ pkg, ref string }{{"./test/nodelab/pause", pauseImage}, {"./test/nodelab/webapp", webImage}} {
 		tar, err := image.Build(ctx, img.pkg, img.ref, filepath.Join(labDir, "images"))
@@ -142,7 +142,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		tars = append(tars, tar)
 	}
 
-	l.step("starting etcd, kube-apiserver and kube-controller-manager %s", controlplane.KubernetesVersion)
+	l.stepf("starting etcd, kube-apiserver and kube-controller-manager %s", controlplane.KubernetesVersion)
 	if err := os.Setenv("KUBEBUILDER_ASSETS", cfg.BinDir); err != nil {
 		return fmt.Errorf("setting KUBEBUILDER_ASSETS: %w", err)
 	}
@@ -172,7 +172,7 @@ func run(ctx context.Context, cfg config) (err error) {
 			return err
 		}
 	}
-	l.step("starting containerd, kube-scheduler, the kubelet and kube-proxy (iptables) as node %s at %s", nodeName, nodeIP)
+	l.stepf("starting containerd, kube-scheduler, the kubelet and kube-proxy (iptables) as node %s at %s", nodeName, nodeIP)
 	n, err := node.Start(ctx, node.Config{
 		BinDir: cfg.BinDir, Dir: labDir, Kubeconfig: cp.KubeconfigPath,
 		Name: nodeName, IP: nodeIP, SandboxImage: pauseImage, Images: tars, Output: logs,
@@ -184,7 +184,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		// The pods first, so that the kubelet tears their sandboxes down.
 		return errors.Join(l.deleteNamespaces(ctx), n.Stop(ctx))
 	})
-	l.step("node %s is Ready", nodeName)
+	l.stepf("node %s is Ready", nodeName)
 
 	rep := &report.Report{
 		Date:    time.Now().UTC().Format(time.RFC3339),
@@ -216,7 +216,7 @@ func (l *lab) write(rep *report.Report) error {
 			return err
 		}
 	}
-	l.step("wrote %s and the plots in %s", jsonPath, l.cfg.Out)
+	l.stepf("wrote %s and the plots in %s", jsonPath, l.cfg.Out)
 	for _, c := range rep.Checks {
 		if !c.Passed {
 			return fmt.Errorf("safety check %q failed: want %s, got %s", c.Name, c.Want, c.Got)
@@ -230,14 +230,14 @@ func restoreLeftovers(l *lab) error {
 	snap, err := host.Load(snapshotFile)
 	if errors.Is(err, os.ErrNotExist) {
 		if l.cfg.RestoreOnly {
-			l.step("nothing to restore: %s does not exist", snapshotFile)
+			l.stepf("nothing to restore: %s does not exist", snapshotFile)
 		}
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	l.step("restoring the host settings a previous run left changed (%s)", snapshotFile)
+	l.stepf("restoring the host settings a previous run left changed (%s)", snapshotFile)
 	if err := snap.Restore(); err != nil {
 		return fmt.Errorf("restoring the host settings of a previous run: %w", err)
 	}
@@ -258,7 +258,7 @@ func installPackages(ctx context.Context, l *lab) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	l.step("installing the Debian packages %s", strings.Join(missing, " "))
+	l.stepf("installing the Debian packages %s", strings.Join(missing, " "))
 	for _, args := range [][]string{{"update", "-qq"}, append([]string{"install", "-y", "-qq"}, missing...)} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
@@ -317,7 +317,7 @@ func (l *lab) startBallast(ctx context.Context, cp *controlplane.ControlPlane, l
 		"--audit-unready-after=" + unreadyAfter.String(),
 		ballastserve.ShutdownFlag,
 	}
-	l.step("starting %s serve and installing the chart's webhook configurations, pointed at it", l.cfg.Ballast)
+	l.stepf("starting %s serve and installing the chart's webhook configurations, pointed at it", l.cfg.Ballast)
 	s, err := ballastserve.Start(ctx, l.cfg.Ballast, args, filepath.Join(logDir, "ballast.log"), healthAddr)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ const controlWait = 30 * time.Second
 func (l *lab) peers(ctx context.Context) (report.Check, error) {
 	const ns = "peers-warn"
 	check := report.Check{Name: checkPeers, Want: fmt.Sprintf("%d/%d Ready, no readiness probe injected", peerReplicas, peerReplicas)}
-	l.step("safety: an etcd-like StatefulSet of %d in mode warn", peerReplicas)
+	l.stepf("safety: an etcd-like StatefulSet of %d in mode warn", peerReplicas)
 	sts, err := l.createPeers(ctx, ns, "warn", false)
 	if err != nil {
 		return check, err
@@ -95,7 +95,7 @@ func (l *lab) peers(ctx context.Context) (report.Check, error) {
 func (l *lab) peersControl(ctx context.Context) (report.Check, error) {
 	const ns = "peers-probe-off"
 	check := report.Check{Name: checkPeersControl, Want: fmt.Sprintf("deadlock: 0/1 Ready, 1 pod after %s", controlWait)}
-	l.step("safety: the same StatefulSet with a readiness probe on its port, as written (mode off), for %s", controlWait)
+	l.stepf("safety: the same StatefulSet with a readiness probe on its port, as written (mode off), for %s", controlWait)
 	sts, err := l.createPeers(ctx, ns, "off", true)
 	if err != nil {
 		return check, err
@@ -168,7 +168,7 @@ func (l *lab) peerStatus(ctx context.Context, sts *appsv1.StatefulSet) (ready in
 // readiness probe there, which can never pass.
 func (l *lab) startStuck(ctx context.Context) (*appsv1.Deployment, error) {
 	const ns, app = "unready-warn", "stuck"
-	l.step("safety: a pod whose injected probe can never pass, in mode warn")
+	l.stepf("safety: a pod whose injected probe can never pass, in mode warn")
 	if err := l.c.Create(ctx, namespace(ns, "warn")); err != nil {
 		return nil, fmt.Errorf("creating namespace %s: %w", ns, err)
 	}

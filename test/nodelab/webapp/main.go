@@ -37,8 +37,9 @@ func main() {
 	log.SetFlags(log.Ltime | log.Lmicroseconds)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
-	if err := run(ctx, *addr, *startupDelay, *drain, *peersDir, *peers); err != nil {
+	err := run(ctx, *addr, *startupDelay, *drain, *peersDir, *peers)
+	stop()
+	if err != nil {
 		log.Printf("webapp: %v", err)
 		os.Exit(1)
 	}
