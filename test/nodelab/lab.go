@@ -380,8 +380,10 @@ func defaultAddress() (string, error) {
 // machine describes the host for the report.
 func machine() string {
 	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
-	return fmt.Sprintf("%d CPUs, Linux %s, %s; Kubernetes %s (kubelet, kube-proxy iptables mode), containerd %s",
-		runtime.NumCPU(), strings.TrimSpace(string(kernel)), runtime.Version(), controlplane.KubernetesVersion, containerdVersion())
+	loadavg, _ := os.ReadFile("/proc/loadavg")
+	load := strings.Join(strings.Fields(string(loadavg))[:min(3, len(strings.Fields(string(loadavg))))], " ")
+	return fmt.Sprintf("%d CPUs (load average %s at the start, shared with other work), Linux %s, %s; Kubernetes %s (kubelet, kube-proxy iptables mode), containerd %s",
+		runtime.NumCPU(), load, strings.TrimSpace(string(kernel)), runtime.Version(), controlplane.KubernetesVersion, containerdVersion())
 }
 
 func containerdVersion() string {
