@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -34,7 +35,10 @@ import (
 const (
 	labDir       = "/var/lib/ballast-node-lab"
 	snapshotFile = "/var/lib/ballast-node-lab.host.json"
-	nodeName     = "nodelab"
+	// lockFile is held for the whole run: one run at a time, and a
+	// snapshot left behind is restored only once its run is gone.
+	lockFile = "/var/lib/ballast-node-lab.lock"
+	nodeName = "nodelab"
 
 	webImage   = "lab.local/webapp:v1"
 	pauseImage = "lab.local/pause:v1"
@@ -79,6 +83,11 @@ func (l *lab) stepf(format string, args ...any) {
 // stops what it started and restores the host before it returns.
 func run(ctx context.Context, cfg config) (err error) {
 	l := &lab{cfg: cfg, log: os.Stderr}
+	unlock, err := lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := restoreLeftovers(l); err != nil || cfg.RestoreOnly {
 		return err
 	}
@@ -223,6 +232,20 @@ func (l *lab) write(rep *report.Report) error {
 		}
 	}
 	return nil
+}
+
+// lock takes lockFile, or fails when another run holds it. The kernel
+// releases it when the process ends, however it ends.
+func lock() (unlock func(), err error) {
+	f, err := os.OpenFile(lockFile, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the lock file: %w", err)
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("another node lab runs (it holds %s): wait for it to finish: %w", lockFile, err)
+	}
+	return func() { _ = f.Close() }, nil
 }
 
 // restoreLeftovers restores the host from the snapshot a killed run left.
