@@ -235,7 +235,8 @@ func (l *lab) write(rep *report.Report) error {
 }
 
 // lock takes lockFile, or fails when another run holds it. The kernel
-// releases it when the process ends, however it ends.
+// releases it when the process ends, however it ends; unlock also removes
+// the file.
 func lock() (unlock func(), err error) {
 	f, err := os.OpenFile(lockFile, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -245,7 +246,10 @@ func lock() (unlock func(), err error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("another node lab runs (it holds %s): wait for it to finish: %w", lockFile, err)
 	}
-	return func() { _ = f.Close() }, nil
+	return func() {
+		_ = os.Remove(lockFile)
+		_ = f.Close()
+	}, nil
 }
 
 // restoreLeftovers restores the host from the snapshot a killed run left.
