@@ -168,19 +168,19 @@ func run(ctx context.Context, cfg config) (err error) {
 	cleanups = append(cleanups, func(context.Context) error { return cp.Stop() })
 	l.c = cp.Client
 
-	// Ballast before the node, so that it outlives the pods.
-	stopBallast, err := l.startBallast(ctx, cp, logDir)
-	if err != nil {
-		return err
-	}
-	cleanups = append(cleanups, stopBallast)
-
 	nodeIP := cfg.NodeIP
 	if nodeIP == "" {
 		if nodeIP, err = defaultAddress(); err != nil {
 			return err
 		}
 	}
+	// Ballast before the node, so that it outlives the pods.
+	stopBallast, err := l.startBallast(ctx, cp, nodeIP, logDir)
+	if err != nil {
+		return err
+	}
+	cleanups = append(cleanups, stopBallast)
+
 	l.stepf("starting containerd, kube-scheduler, the kubelet and kube-proxy (iptables) as node %s at %s", nodeName, nodeIP)
 	n, err := node.Start(ctx, node.Config{
 		BinDir: cfg.BinDir, Dir: labDir, Kubeconfig: cp.KubeconfigPath,
@@ -296,10 +296,10 @@ func installPackages(ctx context.Context, l *lab) error {
 	return nil
 }
 
-// startBallast runs `ballast serve` on loopback, where the API server
-// calls it, and installs the chart's webhook configurations pointed at it.
+// startBallast runs `ballast serve` with its webhooks on the node's
+// address, and installs the chart's webhook configurations pointed at it.
 // It returns the function that stops it.
-func (l *lab) startBallast(ctx context.Context, cp *controlplane.ControlPlane, logDir string) (func(context.Context) error, error) {
+func (l *lab) startBallast(ctx context.Context, cp *controlplane.ControlPlane, nodeIP, logDir string) (func(context.Context) error, error) {
 	hooks, err := chart.RenderWebhooks(ctx, chart.Options{Helm: l.cfg.Helm, Chart: l.cfg.Chart, KubeVersion: controlplane.KubernetesVersion})
 	if err != nil {
 		return nil, err
@@ -312,10 +312,10 @@ func (l *lab) startBallast(ctx context.Context, cp *controlplane.ControlPlane, l
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ca.Install(certDir, chart.LoopbackHost, "localhost"); err != nil {
+	if _, err := ca.Install(certDir, nodeIP); err != nil {
 		return nil, err
 	}
-	install, err := hooks.InstallOptions(ca.CertPEM(), certDir)
+	install, err := hooks.InstallOptionsAt(nodeIP, ca.CertPEM(), certDir)
 	if err != nil {
 		return nil, err
 	}
@@ -344,7 +344,7 @@ func (l *lab) startBallast(ctx context.Context, cp *controlplane.ControlPlane, l
 		"--audit-unready-after=" + unreadyAfter.String(),
 		ballastserve.ShutdownFlag,
 	}
-	l.stepf("starting %s serve and installing the chart's webhook configurations, pointed at it", l.cfg.Ballast)
+	l.stepf("starting %s serve and installing the chart's webhook configurations, pointed at https://%s", l.cfg.Ballast, net.JoinHostPort(nodeIP, strconv.Itoa(install.LocalServingPort)))
 	s, err := ballastserve.Start(ctx, l.cfg.Ballast, args, filepath.Join(logDir, "ballast.log"), healthAddr)
 	if err != nil {
 		return nil, err
