@@ -52,7 +52,7 @@ func TestShutdownDrainsReviews(t *testing.T) {
 		t.Skip("starts a control plane")
 	}
 	const (
-		delay    = 1500 * time.Millisecond
+		delay = 1500 * time.Millisecond
 		// The API server's latency for a namespace GET: long enough that
 		// reads are still in flight when the test sees the listener
 		// closed, which a loaded machine may see late.
