@@ -23,7 +23,8 @@ FUZZ_TARGETS := \
 	./internal/manifest:FuzzRead \
 	./internal/engine:FuzzEvaluate \
 	./webhook:FuzzHandlers \
-	./webhook:FuzzPatch
+	./webhook:FuzzPatch \
+	./webhook:FuzzBuildPatchRaw
 FUZZTIME ?= 2m
 
 # Tools and control-plane binaries go here (git-ignored), keyed by version.

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# k8s-bins.sh OUTDIR
+# k8s-bins.sh OUTDIR [NODE]
 #
 # Builds the control-plane binaries that the envtest-based tests run
 # (kube-apiserver, kube-controller-manager and etcd) from Go modules into
-# OUTDIR, e.g. bin/k8s/v1.37.2. Only Go and a reachable module proxy are
-# needed: no Docker and no download site other than the Go module proxy.
+# OUTDIR, e.g. bin/k8s/v1.37.2. With the word "node" as second argument it
+# also builds what a node needs (kubelet, kube-proxy and kube-scheduler, for
+# test/nodelab). Only Go and a reachable module proxy are needed: no Docker
+# and no download site other than the Go module proxy.
 #
 # Building from source takes long on a fresh machine (measured on 2 cores:
 # kube-apiserver about 5 minutes, kube-controller-manager about 2, etcd
@@ -32,7 +34,10 @@ ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 log() { printf 'k8s-bins: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ $# -eq 1 ]] || die "usage: $0 OUTDIR"
+[[ $# -eq 1 || ( $# -eq 2 && "$2" == node ) ]] || die "usage: $0 OUTDIR [node]"
+# The commands of k8s.io/kubernetes to build.
+K8S_CMDS=(kube-apiserver kube-controller-manager)
+[[ $# -eq 1 ]] || K8S_CMDS+=(kubelet kube-proxy kube-scheduler)
 command -v go >/dev/null 2>&1 || die "go is not on PATH"
 
 mkdir -p "$1"
@@ -173,9 +178,12 @@ kubernetes_module() {
     args+=(-replace="$m=$m@v$K8S_STAGING_VERSION")
   done
   go mod edit "${args[@]}"
-  # Resolves every dependency of both commands and records their go.sum lines.
-  go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION"
+  # Resolves every dependency of the commands and records their go.sum lines.
+  local pkgs=()
+  for m in "${K8S_CMDS[@]}"; do
+    pkgs+=("k8s.io/kubernetes/cmd/$m@v$K8S_VERSION")
+  done
+  go get "${pkgs[@]}"
   cd - >/dev/null
 }
 
@@ -228,25 +236,28 @@ for d in "${dirs[@]}"; do
 done
 
 total_start=$SECONDS
-for name in etcd kube-apiserver kube-controller-manager; do
+for name in etcd "${K8S_CMDS[@]}"; do
   have "$name" || adopt "$name" || true
 done
 missing=()
-for name in etcd kube-apiserver kube-controller-manager; do
+for name in "${K8S_CMDS[@]}"; do
   have "$name" || missing+=("$name")
 done
-if [[ ${#missing[@]} -gt 0 ]]; then
-  log "building ${missing[*]} from source, once: on 2 cores kube-apiserver takes about 5 minutes," \
+building=()
+have etcd || building+=(etcd)
+building+=("${missing[@]+"${missing[@]}"}")
+if [[ ${#building[@]} -gt 0 ]]; then
+  log "building ${building[*]} from source, once: on 2 cores kube-apiserver takes about 5 minutes," \
     "kube-controller-manager about 2 and etcd about half a minute, besides the module downloads." \
     "To skip this, point KUBEBUILDER_ASSETS at a directory of v$K8S_VERSION binaries (setup-envtest use $K8S_VERSION -p path)."
 fi
 
-if have kube-apiserver && have kube-controller-manager; then
-  log "kube-apiserver and kube-controller-manager v$K8S_VERSION already in $OUTDIR"
+if [[ ${#missing[@]} -eq 0 ]]; then
+  log "${K8S_CMDS[*]} v$K8S_VERSION already in $OUTDIR"
 else
   kdir="$WORKDIR/kubernetes"
   kubernetes_module "$kdir"
-  for name in kube-apiserver kube-controller-manager; do
+  for name in "${K8S_CMDS[@]}"; do
     if have "$name"; then
       log "$name already in $OUTDIR"
     else

@@ -143,6 +143,10 @@ func (r Result) warnings(denied bool) []string {
 			out = append(out, n.Rule+": "+n.Message)
 		}
 	}
+	if r.Profile != "" && len(out) > 0 {
+		// Where the values behind the other warnings come from.
+		out = append(out, "profile "+r.Profile+" of the policy applies in namespace "+r.Namespace)
+	}
 	for _, e := range r.Expired {
 		w := "exemption " + e.Name + " has expired and no longer applies"
 		if e.Expires != nil {

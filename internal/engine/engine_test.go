@@ -634,6 +634,10 @@ func TestDecisionNamesTheProfile(t *testing.T) {
 	assert.Contains(t, d.DenyMessage, "Ballast policy (mode enforce, namespace label ballast.dev/mode, profile critical) denies Deployment shop/web")
 	assert.Contains(t, d.DenyMessage, "below the minimum of 3")
 	assert.Equal(t, "critical", d.AuditAnnotations[AuditProfile])
+
+	s.Mode = policy.ModeWarn
+	d = Default().Evaluate(Input{Object: deployment(ptr.To[int32](2), compliant(webContainer("app"))), Settings: &s}).Decision()
+	assert.Contains(t, d.Warnings, "profile critical of the policy applies in namespace shop", "the warnings say where their values come from")
 }
 
 // TestEvaluatePodLongerSleep: the grace period follows the longer sleep a
