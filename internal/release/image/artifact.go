@@ -10,12 +10,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// emptyConfig is the OCI empty descriptor's content, the config of an
-// artifact that has none.
+// emptyConfig is the content of an artifact's config: an empty JSON
+// object, as the OCI empty descriptor's.
 var emptyConfig = []byte("{}")
 
-// artifact is an OCI 1.1 artifact manifest: one blob of content, the empty
-// config, and the subject it is about.
+// artifact is an OCI artifact manifest: one blob of content and the
+// subject it is about. Its config is empty, with the artifact's type as
+// its media type as well as in artifactType: the form OCI 1.1 suggests
+// for registries that predate artifactType (oras writes it with
+// --image-spec v1.0), so that every registry's referrers list, which may
+// report either field, shows the artifact's type.
 type artifact struct {
 	manifest []byte
 	layer    v1.Layer
@@ -31,7 +35,7 @@ func newArtifact(content []byte, mt types.MediaType, subject v1.Descriptor, crea
 		return nil, err
 	}
 	ld.Annotations = map[string]string{"org.opencontainers.image.title": "sbom.spdx.json"}
-	cd, err := partial.Descriptor(static.NewLayer(emptyConfig, types.OCIEmptyJSON))
+	cd, err := partial.Descriptor(static.NewLayer(emptyConfig, mt))
 	if err != nil {
 		return nil, err
 	}
