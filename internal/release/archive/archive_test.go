@@ -47,7 +47,7 @@ func TestTarGz(t *testing.T) {
 
 	f, err := os.Open(first)
 	require.NoError(t, err)
-	defer f.Close() //nolint:errcheck // read only
+	defer f.Close()
 	gz, err := gzip.NewReader(f)
 	require.NoError(t, err)
 	tr := tar.NewReader(gz)

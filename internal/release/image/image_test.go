@@ -245,7 +245,7 @@ func sbomOf(t *testing.T, ref name.Reference) []byte {
 	assert.Equal(t, sbom.MediaType, string(mt))
 	rc, err := layers[0].Uncompressed()
 	require.NoError(t, err)
-	defer rc.Close() //nolint:errcheck // read only
+	defer rc.Close()
 	data, err := io.ReadAll(rc)
 	require.NoError(t, err)
 	return data
