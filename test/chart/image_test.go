@@ -378,3 +378,32 @@ func TestDockerfileBuildsWhatMakeImageBuilds(t *testing.T) {
 	assert.Equal(t, []string{image.User}, final.find("USER"))
 	assert.Equal(t, []string{`["` + image.Entrypoint + `"]`}, final.find("ENTRYPOINT"))
 }
+
+// TestWorkflowsBuildWithTheDockerfilesGo checks that the GitHub Actions
+// workflows set up the Go version the Dockerfile builds with: a release is
+// reproducible only with the toolchain it was built with.
+func TestWorkflowsBuildWithTheDockerfilesGo(t *testing.T) {
+	goVersion := parseDockerfile(t).args["GO_VERSION"]
+	require.NotEmpty(t, goVersion)
+	for _, wf := range []string{".github/workflows/ci.yml", ".github/workflows/release.yml"} {
+		var w struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string            `json:"uses"`
+					With map[string]string `json:"with"`
+				} `json:"steps"`
+			} `json:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(readRepoFile(t, wf), &w), wf)
+		setups := 0
+		for name, job := range w.Jobs {
+			for _, s := range job.Steps {
+				if strings.HasPrefix(s.Uses, "actions/setup-go@") {
+					setups++
+					assert.Equal(t, goVersion, s.With["go-version"], "%s: job %s", wf, name)
+				}
+			}
+		}
+		assert.Positive(t, setups, "%s sets up Go", wf)
+	}
+}
