@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ballast-dev/ballast/internal/release/archive"
 	"github.com/ballast-dev/ballast/internal/release/gobuild"
@@ -125,7 +126,7 @@ func Image(o Options) (*image.Image, error) {
 			"org.opencontainers.image.licenses":    "Apache-2.0",
 			"org.opencontainers.image.version":     o.Stamp.Version,
 			"org.opencontainers.image.revision":    o.Stamp.Commit,
-			"org.opencontainers.image.created":     o.Stamp.Date.UTC().Format("2006-01-02T15:04:05Z"),
+			"org.opencontainers.image.created":     o.Stamp.Date.UTC().Format(time.RFC3339),
 		},
 		SBOM: o.sbomOptions(Project + "-" + o.Stamp.Version),
 	}

@@ -39,7 +39,6 @@ func newArtifact(content []byte, mt types.MediaType, subject v1.Descriptor, crea
 	if err != nil {
 		return nil, err
 	}
-	subject.Platform = nil
 	m := v1.Manifest{
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,

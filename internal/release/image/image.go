@@ -19,6 +19,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +83,7 @@ type Image struct {
 // Build builds the image index of opts.Binaries and their SBOMs.
 func Build(opts Options) (*Image, error) {
 	if len(opts.Binaries) == 0 || opts.Created.IsZero() {
-		return nil, fmt.Errorf("an image needs binaries and a build time")
+		return nil, errors.New("an image needs binaries and a build time")
 	}
 	created := v1.Time{Time: opts.Created.UTC()}
 	base, err := tarLayer(baseFiles(), created.Time)
@@ -106,7 +107,7 @@ func Build(opts Options) (*Image, error) {
 		if err != nil {
 			return nil, err
 		}
-		subject, err := descriptor(img, &platform)
+		subject, err := descriptor(img)
 		if err != nil {
 			return nil, err
 		}
@@ -120,7 +121,7 @@ func Build(opts Options) (*Image, error) {
 	if len(opts.Annotations) > 0 {
 		idx, ok := mutate.Annotations(out.Index, opts.Annotations).(v1.ImageIndex)
 		if !ok {
-			return nil, fmt.Errorf("annotating the index gave no index")
+			return nil, errors.New("annotating the index gave no index")
 		}
 		out.Index = idx
 	}
@@ -229,7 +230,7 @@ func tarLayer(files []file, t time.Time) (v1.Layer, error) {
 }
 
 // descriptor is the descriptor of img, as a subject names it.
-func descriptor(img v1.Image, platform *v1.Platform) (*v1.Descriptor, error) {
+func descriptor(img v1.Image) (*v1.Descriptor, error) {
 	d, err := img.Digest()
 	if err != nil {
 		return nil, err
@@ -242,7 +243,7 @@ func descriptor(img v1.Image, platform *v1.Platform) (*v1.Descriptor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &v1.Descriptor{MediaType: mt, Size: size, Digest: d, Platform: platform}, nil
+	return &v1.Descriptor{MediaType: mt, Size: size, Digest: d}, nil
 }
 
 // SBOMTag is the tag cosign gives the SBOM it attaches to the image
@@ -258,7 +259,7 @@ func Subject(art v1.Image) (*v1.Descriptor, error) {
 		return nil, err
 	}
 	if m.Subject == nil {
-		return nil, fmt.Errorf("the artifact has no subject")
+		return nil, errors.New("the artifact has no subject")
 	}
 	return m.Subject, nil
 }
