@@ -17,7 +17,7 @@ BINARY_PLATFORMS  ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
 # `go run` rather than a binary in bin/, which several work trees share:
 # the build cache makes it cheap, and each tree runs its own code.
 RELEASE       = $(GO) run ./hack/release
-RELEASE_FLAGS = -version $(VERSION) -commit $(RELEASE_COMMIT) -source-date-epoch $(SOURCE_DATE_EPOCH) \
+RELEASE_FLAGS = -go $(GO) -version $(VERSION) -commit $(RELEASE_COMMIT) -source-date-epoch $(SOURCE_DATE_EPOCH) \
 	-out $(DIST_DIR) -platforms $(BINARY_PLATFORMS) -image-platforms $(PLATFORMS)
 
 # actionlint, built from its Go module into bin/ by `make actionlint`;

@@ -60,6 +60,7 @@ func run(ctx context.Context, args []string) error {
 	)
 	fs.StringVar(&o.Stamp.Version, "version", "", "the version stamped into the binaries and the image, such as v0.1.0")
 	fs.StringVar(&o.Out, "out", "dist", "the output directory")
+	fs.StringVar(&o.Go, "go", "go", "the go command that builds the binaries")
 	fs.StringVar(&o.DownloadURL, "download-url", "", "where the release's files are published (default https://github.com/ballast-dev/ballast/releases/download/<version>)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
