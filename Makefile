@@ -23,7 +23,8 @@ FUZZ_TARGETS := \
 	./internal/manifest:FuzzRead \
 	./internal/engine:FuzzEvaluate \
 	./webhook:FuzzHandlers \
-	./webhook:FuzzPatch
+	./webhook:FuzzPatch \
+	./webhook:FuzzBuildPatchRaw
 FUZZTIME ?= 2m
 
 # Tools and control-plane binaries go here (git-ignored), keyed by version.
@@ -77,8 +78,8 @@ golangci-lint: ## Build golangci-lint into bin/golangci-lint-<GOLANGCI_LINT_VERS
 	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
 
 .PHONY: update-golden
-update-golden: ## Rewrite golden files from the current output (check, audit, policy defaults).
-	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy -count=1 -update
+update-golden: policyreport-crds ## Rewrite golden files from the current output (check, audit, policy defaults, policy reports).
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(GO) test ./cmd/ballast ./internal/policy ./internal/policyreport -count=1 -update
 
 ##@ Test
 
@@ -109,8 +110,9 @@ bench: ## Run the benchmarks (ns/op, allocs/op).
 ##@ Build
 
 .PHONY: build
-build: ## Build bin/ballast.
+build: ## Build bin/ballast, and bin/kubectl-ballast, a link to it that kubectl runs as a plugin (`kubectl ballast check`).
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ballast ./cmd/ballast
+	ln -sfn ballast bin/kubectl-ballast
 
 # go-install-tool builds a Go tool with `go install` into $(LOCALBIN),
 # keyed by version, as kubebuilder's scaffold does:

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# k8s-bins.sh OUTDIR
+# k8s-bins.sh OUTDIR [NODE]
 #
 # Builds the control-plane binaries that the envtest-based tests run
 # (kube-apiserver, kube-controller-manager and etcd) from Go modules into
-# OUTDIR, e.g. bin/k8s/v1.37.2. Only Go and a reachable module proxy are
-# needed: no Docker and no download site other than the Go module proxy.
+# OUTDIR, e.g. bin/k8s/v1.37.2. With the word "node" as second argument it
+# also builds what a node needs (kubelet, kube-proxy and kube-scheduler, for
+# test/nodelab). Only Go and a reachable module proxy are needed: no Docker
+# and no download site other than the Go module proxy.
 #
 # The script is idempotent: a binary that already exists in OUTDIR is skipped.
 # Each binary is built under a temporary name inside OUTDIR and then renamed,
@@ -21,7 +23,10 @@ ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 log() { printf 'k8s-bins: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-[[ $# -eq 1 ]] || die "usage: $0 OUTDIR"
+[[ $# -eq 1 || ( $# -eq 2 && "$2" == node ) ]] || die "usage: $0 OUTDIR [node]"
+# The commands of k8s.io/kubernetes to build.
+K8S_CMDS=(kube-apiserver kube-controller-manager)
+[[ $# -eq 1 ]] || K8S_CMDS+=(kubelet kube-proxy kube-scheduler)
 command -v go >/dev/null 2>&1 || die "go is not on PATH"
 
 mkdir -p "$1"
@@ -97,9 +102,12 @@ kubernetes_module() {
     args+=(-replace="$m=$m@v$K8S_STAGING_VERSION")
   done
   go mod edit "${args[@]}"
-  # Resolves every dependency of both commands and records their go.sum lines.
-  go get "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION"
+  # Resolves every dependency of the commands and records their go.sum lines.
+  local pkgs=()
+  for m in "${K8S_CMDS[@]}"; do
+    pkgs+=("k8s.io/kubernetes/cmd/$m@v$K8S_VERSION")
+  done
+  go get "${pkgs[@]}"
   cd - >/dev/null
 }
 
@@ -139,12 +147,16 @@ for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 total_start=$SECONDS
-if have kube-apiserver && have kube-controller-manager; then
-  log "kube-apiserver and kube-controller-manager v$K8S_VERSION already in $OUTDIR"
+missing=()
+for name in "${K8S_CMDS[@]}"; do
+  have "$name" || missing+=("$name")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  log "${K8S_CMDS[*]} v$K8S_VERSION already in $OUTDIR"
 else
   kdir="$WORKDIR/kubernetes"
   kubernetes_module "$kdir"
-  for name in kube-apiserver kube-controller-manager; do
+  for name in "${K8S_CMDS[@]}"; do
     if have "$name"; then
       log "$name already in $OUTDIR"
     else

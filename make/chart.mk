@@ -76,10 +76,26 @@ export BALLAST_MONITORING_CRDS := $(MONITORING_CRDS_DIR)
 
 .PHONY: monitoring-crds
 monitoring-crds: ## Put the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs into bin/crds for the chart tests.
-	@PROMETHEUS_OPERATOR_VERSION=$(PROMETHEUS_OPERATOR_VERSION) bash hack/monitoring-crds.sh $(MONITORING_CRDS_DIR)
+	@bash hack/module-crds.sh github.com/prometheus-operator/prometheus-operator $(PROMETHEUS_OPERATOR_VERSION) \
+	  example/prometheus-operator-crd $(MONITORING_CRDS_DIR) \
+	  monitoring.coreos.com_servicemonitors.yaml monitoring.coreos.com_prometheusrules.yaml
 
-# test-go (Makefile) runs the chart tests, which need these.
-test-go: monitoring-crds
+# The wgpolicyk8s.io/v1alpha2 PolicyReport CustomResourceDefinition, from
+# Kyverno's Go module (the policy working group's own module is not served
+# by the module proxy), which internal/policyreport's tests install
+# (BALLAST_POLICYREPORT_CRDS). The openreports.io CRDs come from
+# github.com/openreports/reports-api, a module of go.mod.
+KYVERNO_VERSION ?= v1.19.1
+POLICYREPORT_CRDS_DIR ?= $(LOCALBIN)/crds/kyverno-$(KYVERNO_VERSION)
+export BALLAST_POLICYREPORT_CRDS := $(POLICYREPORT_CRDS_DIR)
+
+.PHONY: policyreport-crds
+policyreport-crds: ## Put the wgpolicyk8s.io PolicyReport CRD into bin/crds for the policy report tests.
+	@bash hack/module-crds.sh github.com/kyverno/kyverno $(KYVERNO_VERSION) \
+	  config/crds/policyreport $(POLICYREPORT_CRDS_DIR) wgpolicyk8s.io_policyreports.yaml
+
+# test-go (Makefile) runs the chart and policy report tests, which need these.
+test-go: monitoring-crds policyreport-crds
 
 .PHONY: helm-lint
 helm-lint: helm ## Lint the chart strictly, with its defaults and with each variant in charts/ballast/ci.

@@ -1,9 +1,11 @@
 package mutators
 
 import (
+	"fmt"
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/ballast-dev/ballast/internal/podspec"
@@ -56,9 +58,10 @@ func (m PreStopSleep) Apply(t Target, spec *policy.Spec) []Change {
 	if !*p.Enabled || t.Spec == nil {
 		return nil
 	}
+	seconds, from, why := sleepSeconds(t.Meta, p)
 	// The API server rejects a sleep longer than the grace period, and only
 	// TerminationGrace raises the period to fit it.
-	if int64(p.SleepSeconds) > gracePeriodSeconds(t.Spec) && !*spec.PodDefaults.TerminationGracePeriod.Enabled {
+	if int64(seconds) > gracePeriodSeconds(t.Spec) && !*spec.PodDefaults.TerminationGracePeriod.Enabled {
 		return nil
 	}
 	var changes []Change
@@ -67,7 +70,10 @@ func (m PreStopSleep) Apply(t Target, spec *policy.Spec) []Change {
 		if (c.Lifecycle != nil && c.Lifecycle.PreStop != nil) || !podspec.ServesTraffic(c) {
 			continue
 		}
-		h, msg := preStopHandler(p)
+		if why != "" && len(changes) == 0 {
+			t.decline(m, "", why)
+		}
+		h, msg := preStopHandler(p.Strategy, seconds, from)
 		if c.Lifecycle == nil {
 			c.Lifecycle = &corev1.Lifecycle{}
 		}
@@ -78,15 +84,51 @@ func (m PreStopSleep) Apply(t Target, spec *policy.Spec) []Change {
 	return changes
 }
 
-// preStopHandler returns the sleep p asks for and its description.
-func preStopHandler(p policy.PreStopDefaults) (*corev1.LifecycleHandler, string) {
-	n := strconv.FormatInt(int64(p.SleepSeconds), 10)
-	if p.Strategy == policy.PreStopExec {
-		return &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", n}}},
-			"preStop exec sleep " + n
+// preStopHandler returns a sleep of seconds with strategy, and its
+// description, which names from, where the length came from, unless it
+// is the policy.
+func preStopHandler(strategy policy.PreStopStrategy, seconds int32, from string) (*corev1.LifecycleHandler, string) {
+	n := strconv.FormatInt(int64(seconds), 10)
+	var h *corev1.LifecycleHandler
+	var msg string
+	if strategy == policy.PreStopExec {
+		h, msg = &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"sleep", n}}}, "preStop exec sleep "+n
+	} else {
+		h, msg = &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(seconds)}}, "preStop sleep "+n+"s"
 	}
-	return &corev1.LifecycleHandler{Sleep: &corev1.SleepAction{Seconds: int64(p.SleepSeconds)}},
-		"preStop sleep " + n + "s"
+	if from != "" {
+		msg += " (" + from + ")"
+	}
+	return h, msg
+}
+
+// sleepSeconds returns the length of the sleep to inject into the pods of
+// a template with meta: the policy's, or the longer one the template asks
+// for with the ballast.dev/prestop-sleep-seconds annotation, up to the
+// policy's maximum. from names the annotation when its value is used, and
+// why says, when the annotation asks for something not granted, what was
+// used instead. Nothing the annotation says can shorten or remove the
+// sleep.
+func sleepSeconds(meta *metav1.ObjectMeta, p policy.PreStopDefaults) (seconds int32, from, why string) {
+	v, ok := "", false
+	if meta != nil {
+		v, ok = meta.Annotations[policy.PreStopSleepAnnotation]
+	}
+	if !ok {
+		return p.SleepSeconds, "", ""
+	}
+	asked, err := strconv.ParseInt(v, 10, 32)
+	policySleep := strconv.Itoa(int(p.SleepSeconds)) + "s"
+	switch {
+	case err != nil || asked < 1:
+		return p.SleepSeconds, "", fmt.Sprintf("%s=%q is not a whole number of seconds: the policy's %s is used", policy.PreStopSleepAnnotation, v, policySleep)
+	case asked <= int64(p.SleepSeconds):
+		return p.SleepSeconds, "", fmt.Sprintf("%s asks for %ds, no longer than the policy's %s, which is used", policy.PreStopSleepAnnotation, asked, policySleep)
+	case asked > int64(p.MaxSleepSeconds):
+		return p.MaxSleepSeconds, "annotation " + policy.PreStopSleepAnnotation + ", capped",
+			fmt.Sprintf("%s asks for %ds, above the policy's maximum of %ds, which is used", policy.PreStopSleepAnnotation, asked, p.MaxSleepSeconds)
+	}
+	return int32(asked), "annotation " + policy.PreStopSleepAnnotation, ""
 }
 
 // gracePeriodSeconds returns the pod's termination grace period, with the

@@ -131,3 +131,57 @@ func postStart(c corev1.Container) corev1.Container {
 	c.Lifecycle = &corev1.Lifecycle{PostStart: execHook("/bin/warm-up")}
 	return c
 }
+
+// TestPreStopSleepAnnotation: a pod template may ask for a longer sleep
+// than the policy's, up to the policy's maximum; nothing it writes
+// shortens or removes the sleep.
+func TestPreStopSleepAnnotation(t *testing.T) {
+	m := PreStopSleep{}
+	app := container("app", namedPort("http", 8080))
+	ask := func(v string) map[string]string { return map[string]string{policy.PreStopSleepAnnotation: v} }
+	sleeping := func(n int64, msg string) (corev1.PodSpec, []Change) {
+		return corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(n))}},
+			[]Change{change(m, "app", "/spec/containers/0/lifecycle/preStop", msg, sleepHook(n))}
+	}
+	note := func(msg string) []Note { return []Note{{Rule: policy.RulePreStopHook, Mutator: m.ID(), Message: msg}} }
+	granted, grantedChanges := sleeping(20, "preStop sleep 20s (annotation ballast.dev/prestop-sleep-seconds)")
+	capped, cappedChanges := sleeping(60, "preStop sleep 60s (annotation ballast.dev/prestop-sleep-seconds, capped)")
+	policySleep, policyChanges := sleeping(5, "preStop sleep 5s")
+	profile, profileChanges := sleeping(25, "preStop sleep 25s")
+	cases := map[string]mutatorCase{
+		"a longer sleep within the maximum is granted": {
+			annotations: ask("20"), spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: granted, changes: grantedChanges,
+		},
+		"a sleep above the maximum gets the maximum, and says so": {
+			annotations: ask("120"), spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: capped, changes: cappedChanges,
+			notes: note("ballast.dev/prestop-sleep-seconds asks for 120s, above the policy's maximum of 60s, which is used"),
+		},
+		"a shorter sleep is not granted": {
+			annotations: ask("1"), spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: policySleep, changes: policyChanges,
+			notes: note("ballast.dev/prestop-sleep-seconds asks for 1s, no longer than the policy's 5s, which is used"),
+		},
+		"zero, negative or garbage cannot remove the sleep": {
+			annotations: ask("0"), spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: policySleep, changes: policyChanges,
+			notes: note(`ballast.dev/prestop-sleep-seconds="0" is not a whole number of seconds: the policy's 5s is used`),
+		},
+		"not a number": {
+			annotations: ask("20s"), spec: corev1.PodSpec{Containers: []corev1.Container{app}},
+			want: policySleep, changes: policyChanges,
+			notes: note(`ballast.dev/prestop-sleep-seconds="20s" is not a whole number of seconds: the policy's 5s is used`),
+		},
+		"a profile's longer sleep needs no annotation": {
+			policy: &policy.Spec{PodDefaults: policy.PodDefaults{PreStop: policy.PreStopDefaults{SleepSeconds: 25}}},
+			spec:   corev1.PodSpec{Containers: []corev1.Container{app}},
+			want:   profile, changes: profileChanges,
+		},
+		"a container with its own hook keeps it, whatever the annotation": {
+			annotations: ask("30"), spec: corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(2))}},
+			want: corev1.PodSpec{Containers: []corev1.Container{withPreStop(app, sleepHook(2))}},
+		},
+	}
+	runCases(t, m, cases)
+}

@@ -150,3 +150,93 @@ func TestPDBAllowsDisruption(t *testing.T) {
 		})
 	}
 }
+
+// TestPDBAllowsDisruptionOnWorkloads judges the other side: a workload
+// created, changed or scaled under the PodDisruptionBudgets that select its
+// pods, counted as sent in place of the version its neighbours hold.
+func TestPDBAllowsDisruptionOnWorkloads(t *testing.T) {
+	counted := func(pdbName, setting, pods, why string) Finding {
+		return Finding{
+			Rule:    policy.RulePDBAllowsDisruption,
+			Field:   "spec.replicas",
+			Message: "PDB " + pdbName + " (" + setting + ") allows no disruption of " + pods,
+			Fix:     "set maxUnavailable: 1 instead of minAvailable in PodDisruptionBudget " + pdbName + ", or run more pods than it keeps available (" + why + ")",
+		}
+	}
+	whatever := func(pdbName, setting string) Finding {
+		return Finding{
+			Rule:    policy.RulePDBAllowsDisruption,
+			Field:   "spec.template.metadata.labels",
+			Message: "PDB " + pdbName + " (" + setting + ") blocks every drain of these pods",
+			Fix:     "set maxUnavailable: 1 in PodDisruptionBudget " + pdbName,
+		}
+	}
+	one := ptr.To[int32](1)
+	other := func(n *int32) *appsv1.Deployment {
+		return deployment(replicas(n), func(d *appsv1.Deployment) { d.Name = "worker" })
+	}
+	tests := map[string]struct {
+		target *Target
+		want   []Finding
+	}{
+		"a workload created after a minAvailable PDB over all its pods fails": {
+			target: newTarget(deployment(replicas(one)), pdb("guard", minAvailable(intstr.FromInt32(1)))),
+			want:   []Finding{counted("guard", "minAvailable 1", "its 1 pod", "Deployment web runs 1")},
+		},
+		"a workload above the PDB's minAvailable passes": {
+			target: newTarget(deployment(), pdb("guard", minAvailable(intstr.FromInt32(1)))),
+		},
+		"a scale-down is counted as sent, not as stored": {
+			target: newTarget(deployment(replicas(one)),
+				pdb("guard", minAvailable(intstr.FromInt32(2))), deployment(replicas(ptr.To[int32](3)))),
+			want: []Finding{counted("guard", "minAvailable 2", "its 1 pod", "Deployment web runs 1")},
+		},
+		"the pods of the other workloads the PDB selects count": {
+			target: newTarget(deployment(replicas(one)), pdb("guard", minAvailable(intstr.FromInt32(1))), other(one)),
+		},
+		"every workload the PDB selects is named": {
+			target: newTarget(deployment(replicas(one)), pdb("guard", minAvailable(intstr.FromInt32(2))), other(one)),
+			want:   []Finding{counted("guard", "minAvailable 2", "its 2 pods", "Deployment worker runs 1, Deployment web runs 1")},
+		},
+		"an HPA's minReplicas counts": {
+			target: newTarget(deployment(replicas(ptr.To[int32](4))), pdb("guard", minAvailable(intstr.FromInt32(2))),
+				hpa("web", workload.KindDeployment, "web", ptr.To[int32](2), 8)),
+			want: []Finding{counted("guard", "minAvailable 2", "as few as 2 pods", "HorizontalPodAutoscaler web may scale Deployment web down to 2")},
+		},
+		"maxUnavailable 0 fails whatever the count": {
+			target: newTarget(deployment(), pdb("frozen", func(p *policyv1.PodDisruptionBudget) { p.Spec.MaxUnavailable = ptr.To(intstr.FromInt32(0)) })),
+			want:   []Finding{whatever("frozen", "maxUnavailable 0")},
+		},
+		"minAvailable 100% fails whatever the count": {
+			target: newTarget(deployment(), pdb("all", minAvailable(intstr.FromString("100%")))),
+			want:   []Finding{whatever("all", "minAvailable 100%")},
+		},
+		"every blocking PDB is named": {
+			target: newTarget(deployment(replicas(one)), pdb("a", minAvailable(intstr.FromInt32(1))), pdb("b", minAvailable(intstr.FromString("100%")))),
+			want:   []Finding{counted("a", "minAvailable 1", "its 1 pod", "Deployment web runs 1"), whatever("b", "minAvailable 100%")},
+		},
+		"a workload scaled to zero has no pods for a drain to evict": {
+			target: newTarget(deployment(replicas(ptr.To[int32](0))), pdb("frozen", func(p *policyv1.PodDisruptionBudget) { p.Spec.MaxUnavailable = ptr.To(intstr.FromInt32(0)) })),
+		},
+		"a PDB that selects other pods is not judged here": {
+			target: newTarget(deployment(replicas(one)), pdb("api", minAvailable(intstr.FromInt32(1)), func(p *policyv1.PodDisruptionBudget) {
+				p.Spec.Selector.MatchLabels = map[string]string{"component": "api"}
+			})),
+		},
+		"a DaemonSet the PDB also selects leaves the count unknown": {
+			target: newTarget(deployment(replicas(one)), pdb("guard", minAvailable(intstr.FromInt32(5))), daemonSet(func(d *appsv1.DaemonSet) { d.Name = "agent" })),
+		},
+		"a ReplicaSet created directly is judged alike": {
+			target: newTarget(&appsv1.ReplicaSet{
+				ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "web-rs"},
+				Spec:       appsv1.ReplicaSetSpec{Replicas: one, Selector: &metav1.LabelSelector{MatchLabels: webLabels}, Template: podTemplate()},
+			}, pdb("guard", minAvailable(intstr.FromInt32(1)))),
+			want: []Finding{counted("guard", "minAvailable 1", "its 1 pod", "ReplicaSet web-rs runs 1")},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assertFindings(t, tc.want, checkPDBAllowsDisruption(tc.target))
+		})
+	}
+}

@@ -78,3 +78,15 @@ type Finding struct {
 	// Fix says what to write instead.
 	Fix string `json:"fix"`
 }
+
+// Sentence returns the finding on one line, as the webhook's denial lists
+// it: "rule: message (field). Fix: fix".
+func (f *Finding) Sentence() string {
+	return f.Rule + ": " + f.Detail()
+}
+
+// Detail returns what is wrong, where and the fix on one line, without the
+// rule: "message (field). Fix: fix".
+func (f *Finding) Detail() string {
+	return f.Message + " (" + f.Field + "). Fix: " + f.Fix
+}

@@ -114,8 +114,8 @@ func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 
 // benchReader returns a memReader holding the test namespaces, and ten
-// PodDisruptionBudgets, five HorizontalPodAutoscalers and the Services of
-// the Pod and the Deployment the benchmarks send in nsWarn.
+// PodDisruptionBudgets, five HorizontalPodAutoscalers, ten Deployments and
+// the Services of the Pod and the Deployment the benchmarks send in nsWarn.
 func benchReader() *memReader {
 	r := &memReader{namespaces: map[string]*corev1.Namespace{}}
 	for _, o := range namespaces() {
@@ -139,6 +139,18 @@ func benchReader() *memReader {
 			},
 		})
 	}
+	for i := range 10 {
+		// As the cache holds them: the pod template spec stripped.
+		labels := map[string]string{"app": fmt.Sprintf("svc-%d", i)}
+		r.workloads = append(r.workloads, appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("svc-%d", i), Namespace: nsWarn},
+			Spec: appsv1.DeploymentSpec{
+				Replicas: ptr.To[int32](3),
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}},
+			},
+		})
+	}
 	for _, o := range services() {
 		if o.GetNamespace() == nsWarn {
 			r.services = append(r.services, *o.(*corev1.Service))
@@ -156,6 +168,7 @@ type memReader struct {
 	pdbs       []policyv1.PodDisruptionBudget
 	hpas       []autoscalingv2.HorizontalPodAutoscaler
 	services   []corev1.Service
+	workloads  []appsv1.Deployment
 }
 
 func (r *memReader) Get(_ context.Context, key client.ObjectKey, obj client.Object, _ ...client.GetOption) error {
@@ -179,6 +192,9 @@ func (r *memReader) List(_ context.Context, list client.ObjectList, _ ...client.
 		l.Items = slices.Clone(r.hpas)
 	case *corev1.ServiceList:
 		l.Items = slices.Clone(r.services)
+	case *appsv1.DeploymentList:
+		l.Items = slices.Clone(r.workloads)
+	case *appsv1.StatefulSetList, *appsv1.DaemonSetList:
 	default:
 		return fmt.Errorf("memReader: cannot list %T", list)
 	}

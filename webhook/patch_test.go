@@ -86,7 +86,29 @@ func TestBuildPatch(t *testing.T) {
 		"invalid JSON is an error": {
 			raw:     `{"spec":`,
 			changes: []mutators.Change{{Pointer: "/spec/x", Value: 1}},
-			wantErr: "decoding object",
+			wantErr: "malformed JSON",
+		},
+		"an unterminated string is an error": {
+			raw:     `{"spec":{"x":"abc}}`,
+			changes: []mutators.Change{{Pointer: "/spec/y", Value: 1}},
+			wantErr: "malformed JSON",
+		},
+		"a trailing comma is an error": {
+			raw:     `{"spec":{"x":1,}}`,
+			changes: []mutators.Change{{Pointer: "/spec/y", Value: 1}},
+			wantErr: "malformed JSON",
+		},
+		"a repeated key is read as decoders read it: the last one": {
+			raw:     `{"spec":{"lifecycle":null},"spec":{"containers":[{"name":"app"}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/lifecycle", Value: map[string]any{"preStop": nil}}},
+			wantOps: `[{"op":"add","path":"/spec/containers/0/lifecycle","value":{"preStop":null}}]`,
+			want:    `{"spec":{"containers":[{"name":"app","lifecycle":{"preStop":null}}]}}`,
+		},
+		"escaped keys and strings with brackets are scanned whole": {
+			raw:     `{"metadata":{"annotations":{"a\"}{[":"]}\\"}},"spec":{"containers":[{"name":"a\u0062"}]}}`,
+			changes: []mutators.Change{{Pointer: "/spec/containers/0/readinessProbe", Value: map[string]int{"periodSeconds": 1}}},
+			wantOps: `[{"op":"add","path":"/spec/containers/0/readinessProbe","value":{"periodSeconds":1}}]`,
+			want:    `{"metadata":{"annotations":{"a\"}{[":"]}\\"}},"spec":{"containers":[{"name":"a\u0062","readinessProbe":{"periodSeconds":1}}]}}`,
 		},
 	}
 	for name, tc := range tests {
@@ -162,6 +184,31 @@ func FuzzPatch(f *testing.F) {
 	})
 }
 
+// FuzzBuildPatchRaw feeds arbitrary bytes as the object sent: buildPatch
+// never panics, and on valid JSON a patch it returns applies.
+func FuzzBuildPatchRaw(f *testing.F) {
+	f.Add([]byte(benchPod))
+	f.Add([]byte(`{"spec":{"containers":[{"name":"app","lifecycle":null}]},"metadata":{"annotations":{"k":"v"}}}`))
+	f.Add([]byte(`{"spec":{"containers":[{"name":"a\"b","x":"}]"}]}}`))
+	f.Add([]byte(`{"spec":[1,2`))
+	changes := []mutators.Change{
+		{Pointer: "/spec/containers/0/lifecycle/preStop", Value: map[string]any{"sleep": map[string]int{"seconds": 5}}},
+		{Pointer: "/spec/terminationGracePeriodSeconds", Value: 30},
+		{Pointer: "/metadata/annotations/ballast.dev~1injected", Value: "prestop-sleep/app"},
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		patch, err := buildPatch(raw, changes)
+		if err != nil || !json.Valid(raw) {
+			return
+		}
+		var obj map[string]any
+		if json.Unmarshal(raw, &obj) != nil {
+			return // valid JSON, but not an object
+		}
+		applyPatch(t, raw, patch)
+	})
+}
+
 // fuzzServices are the Services of FuzzPatch's Pods: pods labelled app=web
 // receive traffic on ports 80 and 8080, those labelled app=peer only from
 // their peers, on 2379 and 2380.
@@ -177,4 +224,42 @@ func fuzzServices() []*corev1.Service {
 		return s
 	}
 	return []*corev1.Service{svc("web", "web", false, 80, 8080), svc("peers", "peer", true, 2379, 2380)}
+}
+
+// benchPod is a Pod as the ReplicaSet controller sends it, with the API
+// server's defaults: about 2 KB, one container that serves on a port a
+// Service routes to, and no preStop hook or readiness probe.
+const benchPod = `{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"web-6d4cf56db6-","namespace":"shop",` +
+	`"labels":{"app":"web","pod-template-hash":"6d4cf56db6","app.kubernetes.io/name":"web","app.kubernetes.io/version":"1.4.2"},` +
+	`"annotations":{"kubectl.kubernetes.io/restartedAt":"2026-12-01T10:00:00Z","prometheus.io/scrape":"true"},` +
+	`"ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-6d4cf56db6","uid":"6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d","controller":true,"blockOwnerDeletion":true}]},` +
+	`"spec":{"volumes":[{"name":"config","configMap":{"name":"web-config","defaultMode":420}},{"name":"kube-api-access-x7k2p","projected":{"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}}],"defaultMode":420}}],` +
+	`"containers":[{"name":"web","image":"registry.example.com/shop/web:1.4.2","ports":[{"name":"http","containerPort":8080,"protocol":"TCP"},{"name":"metrics","containerPort":9090,"protocol":"TCP"}],` +
+	`"env":[{"name":"LOG_LEVEL","value":"info"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.name"}}}],` +
+	`"resources":{"limits":{"memory":"256Mi"},"requests":{"cpu":"100m","memory":"128Mi"}},` +
+	`"volumeMounts":[{"name":"config","mountPath":"/etc/web"},{"name":"kube-api-access-x7k2p","readOnly":true,"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount"}],` +
+	`"terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File","imagePullPolicy":"IfNotPresent"}],` +
+	`"restartPolicy":"Always","terminationGracePeriodSeconds":30,"dnsPolicy":"ClusterFirst","serviceAccountName":"default","serviceAccount":"default",` +
+	`"securityContext":{},"schedulerName":"default-scheduler","tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300},` +
+	`{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}],"priority":0,"enableServiceLinks":true,"preemptionPolicy":"PreemptLowerPriority"}}`
+
+// BenchmarkBuildPatch renders the engine's edits of benchPod as a JSON
+// patch: the webhook's own cost beyond the engine for a mutated Pod.
+func BenchmarkBuildPatch(b *testing.B) {
+	raw := []byte(benchPod)
+	var pod corev1.Pod
+	require.NoError(b, json.Unmarshal(raw, &pod))
+	s := &policy.Settings{Mode: policy.ModeWarn, ModeSource: "bench", Spec: &policy.Default().Spec}
+	res := engine.Default().Evaluate(engine.Input{Object: &pod, Settings: s, Related: workload.Related{Services: fuzzServices()}})
+	require.Len(b, res.Edits, 3, "preStop sleep, readiness probe, the injected annotation")
+	patch, err := buildPatch(raw, res.Edits)
+	require.NoError(b, err)
+	applyPatch(b, raw, patch)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := buildPatch(raw, res.Edits); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

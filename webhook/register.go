@@ -41,6 +41,9 @@ func Register(srv ctrlwebhook.Server, opts Options) (err error) {
 			err = fmt.Errorf("registering Ballast's webhooks: %v", r)
 		}
 	}()
+	// Every series the handlers can count is exported from the start, at
+	// 0, so that rates and alerts see the first request.
+	opts.Metrics.Expect(expectedSeries(opts.Engine))
 	dec := newDecoder()
 	inFlight := newSlots(opts.Limits.MaxConcurrentReviews, opts.Limits.MaxConcurrentReviewBytes, opts.Metrics)
 	for _, r := range []struct {

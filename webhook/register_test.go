@@ -12,6 +12,7 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -83,7 +84,9 @@ func TestHandlersReadOnlyWhatTheKindNeedsFromTheCache(t *testing.T) {
 		},
 	}
 	tests := map[string]struct {
-		path  string
+		path string
+		// cache holds objects beside the compliant Deployment of nsWarn.
+		cache []client.Object
 		req   func(t *testing.T) *admissionv1.AdmissionRequest
 		lists []string
 	}{
@@ -100,6 +103,18 @@ func TestHandlersReadOnlyWhatTheKindNeedsFromTheCache(t *testing.T) {
 				return request(t, admissionv1.Create, deploymentGVK, "deployments", nsWarn, compliantDeployment(nsWarn), nil)
 			},
 			lists: []string{"*v1.PodDisruptionBudgetList", "*v2.HorizontalPodAutoscalerList", "*v1.ServiceList"},
+		},
+		"a Deployment needs the workloads too under a PDB with minAvailable, to count its pods": {
+			path: webhook.ValidateWorkloadsPath,
+			cache: []client.Object{func() client.Object {
+				p := checkoutPDB(nsWarn)
+				p.Spec.MaxUnavailable, p.Spec.MinAvailable = nil, ptr.To(intstr.FromInt32(1))
+				return p
+			}()},
+			req: func(t *testing.T) *admissionv1.AdmissionRequest {
+				return request(t, admissionv1.Create, deploymentGVK, "deployments", nsWarn, compliantDeployment(nsWarn), nil)
+			},
+			lists: []string{"*v1.PodDisruptionBudgetList", "*v2.HorizontalPodAutoscalerList", "*v1.ServiceList", "*v1.DeploymentList", "*v1.StatefulSetList", "*v1.DaemonSetList"},
 		},
 		"a PDB needs the workloads and HPAs of its namespace": {
 			path: webhook.ValidateWorkloadsPath,
@@ -134,7 +149,7 @@ func TestHandlersReadOnlyWhatTheKindNeedsFromTheCache(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			r := newRecordingReader(compliantDeployment(nsWarn))
+			r := newRecordingReader(append([]client.Object{compliantDeployment(nsWarn)}, tc.cache...)...)
 			e := newEnv(t, options{reader: r})
 			resp := e.review(t, tc.path, tc.req(t))
 			require.True(t, resp.Allowed)

@@ -16,9 +16,16 @@ import (
 // local index: no request costs an API call. The lists are not deep
 // copied; the rules only read them (validators.Rule.Check must not modify
 // its target).
+//
+// The rules for a workload read the other workloads only to count the pods
+// of a PodDisruptionBudget with minAvailable: listed first, the budgets
+// say whether they need listing at all.
 func (h *handler) related(ctx context.Context, namespace string, n workload.Neighbours) (workload.Related, error) {
 	var rel workload.Related
 	for _, k := range n.Kinds() {
+		if k.IsWorkload() && n.Has(workload.NeedPDBs) && !rel.CountsPods() {
+			break // the workloads come last
+		}
 		list := k.NewList()
 		if err := h.opts.Reader.List(ctx, list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 			return rel, fmt.Errorf("listing %ss in %q from the cache: %w", k.Name, namespace, err)

@@ -11,9 +11,9 @@ import (
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/ballast-dev/ballast/internal/audit"
@@ -44,6 +44,7 @@ func newAuditCommand() *cobra.Command {
 	var (
 		kubeconfig        string
 		kubeContext       string
+		ownerLabel        string
 		namespace         string
 		allNamespaces     bool
 		mode              string
@@ -54,6 +55,7 @@ func newAuditCommand() *cobra.Command {
 		excludeNamespaces []string
 		unreadyAfter      time.Duration
 	)
+	kube := genericclioptions.NewConfigFlags(true)
 	cmd := &cobra.Command{
 		Use:   "audit [-n NAMESPACE | -A]",
 		Short: "Report what Ballast would deny, warn about and set in a live cluster",
@@ -103,10 +105,8 @@ rest is still reported), or the command is misused.`,
 				return fmt.Errorf("--policy-configmap %q: must be NAMESPACE/NAME", policyConfigMap)
 			}
 
-			rules := clientcmd.NewDefaultClientConfigLoadingRules()
-			rules.ExplicitPath = kubeconfig
-			loader := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: kubeContext})
-			restConfig, err := loader.ClientConfig()
+			loader := kube.ToRawKubeConfigLoader()
+			restConfig, err := kube.ToRESTConfig()
 			if err != nil {
 				return fmt.Errorf("loading the Kubernetes client configuration: %w", err)
 			}
@@ -126,6 +126,7 @@ rest is still reported), or the command is misused.`,
 				PageSize:     pageSize,
 				Excluded:     audit.WebhookExcluded(cmNamespace, excludeNamespaces...),
 				UnreadyAfter: unreadyAfter,
+				OwnerLabel:   ownerLabel,
 			}
 			var pol *policy.Policy
 			if policyFile != "" {
@@ -176,6 +177,17 @@ rest is still reported), or the command is misused.`,
 	flags.Int64Var(&pageSize, "page-size", audit.DefaultPageSize, "objects per list request")
 	flags.DurationVar(&unreadyAfter, "unready-after", audit.DefaultUnreadyAfter,
 		"how long a running pod must have been unready before the readiness probe Ballast injected is blamed; as serve's --audit-unready-after")
+	flags.StringVar(&ownerLabel, "owner-label", "",
+		"namespace label whose value names each namespace's owner, such as team: the report gains an owner column")
+	// kubectl's flags for the rest of the kubeconfig (--as, --as-group,
+	// --request-timeout, --cluster, --user, --server, --token, ...);
+	// --kubeconfig, --context and -n keep audit's own words.
+	kube.KubeConfig, kube.Context, kube.Namespace, kube.CacheDir = nil, nil, nil, nil
+	kube.AddFlags(flags)
+	kube.KubeConfig, kube.Context, kube.Namespace = &kubeconfig, &kubeContext, &namespace
+	if f := flags.Lookup("request-timeout"); f != nil {
+		f.Usage = "how long to wait for each request to the API server, such as 30s or 2m; 0 means a minute"
+	}
 	cmd.MarkFlagsMutuallyExclusive("namespace", "all-namespaces")
 	cmd.MarkFlagsMutuallyExclusive("policy", "policy-configmap")
 	return cmd

@@ -56,6 +56,7 @@ current-context: x
 		"two policies":            {args: []string{"--policy", "p.yaml", "--policy-configmap", "a/b"}, stderr: "[policy policy-configmap] were all set"},
 		"no kubeconfig":           {args: []string{"--kubeconfig", "/nonexistent"}, stderr: "loading the Kubernetes client configuration"},
 		"an unknown context":      {args: []string{"--context", "nope"}, stderr: `context "nope" does not exist`},
+		"a bad request timeout":   {args: []string{"--request-timeout", "soon"}, stderr: "Invalid timeout value. Timeout must be a single integer in seconds"},
 		"a policy file not there": {args: []string{"--policy", "/nonexistent.yaml"}, stderr: "read policy: open /nonexistent.yaml"},
 		"a broken policy file": {
 			args:   []string{"--policy", broken},
@@ -94,8 +95,20 @@ func TestAudit(t *testing.T) {
 		assert.WithinDuration(t, time.Now(), r.Time, time.Minute)
 		assert.Equal(t, audit.Summary{
 			Namespaces: 12, Evaluated: 6, Skipped: 5, Unreadable: 1,
-			Objects: 11, Denied: 5, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
+			Objects: 11, Denied: 6, Warnings: 9, PlannedPDBs: 2, PodsLackingDefaults: 2,
+			ByRule: []audit.RuleTotal{
+				{Rule: "min-replicas", Action: policy.ActionDeny, Namespaces: 4, Objects: 4},
+				{Rule: "resource-requests", Action: policy.ActionDeny, Namespaces: 3, Objects: 3},
+				{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Namespaces: 1, Objects: 2},
+				{Rule: "image-tag", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
+				{Rule: "liveness-probe", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
+				{Rule: "memory-limit", Action: policy.ActionWarn, Namespaces: 3, Objects: 3},
+			},
 		}, r.Summary)
+		assert.Contains(t, stdout, `"byRule": [`+"\n"+`      {`+"\n"+`        "rule": "min-replicas",`+"\n"+`        "action": "deny",`+"\n"+`        "namespaces": 4,`+"\n"+`        "objects": 4`,
+			"the JSON names of the roll-up")
+		assert.Empty(t, r.OwnerLabel)
+		assert.Empty(t, namespaceOf(t, &r, "shop").Owner, "no owner without --owner-label")
 		var names []string
 		for _, n := range r.Namespaces {
 			names = append(names, n.Name)
@@ -111,11 +124,11 @@ func TestAudit(t *testing.T) {
 		assert.Equal(t, policy.ModeEnforce, shop.ConfiguredMode)
 		assert.Equal(t, "namespace label ballast.dev/mode", shop.ModeSource)
 		assert.Equal(t, 6, shop.Evaluated)
-		assert.Equal(t, 2, shop.Denied)
+		assert.Equal(t, 3, shop.Denied)
 		assert.Equal(t, 3, shop.Warnings)
 		assert.Equal(t, []audit.Violation{
+			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 2},
 			{Rule: "min-replicas", Action: policy.ActionDeny, Objects: 1},
-			{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "resource-requests", Action: policy.ActionDeny, Objects: 1},
 			{Rule: "image-tag", Action: policy.ActionWarn, Objects: 1},
 			{Rule: "liveness-probe", Action: policy.ActionWarn, Objects: 1},
@@ -143,7 +156,7 @@ func TestAudit(t *testing.T) {
 		}
 		assert.Equal(t, []string{
 			"apps/v1 Deployment api allowed",
-			"apps/v1 Deployment cart allowed",
+			"apps/v1 Deployment cart denied",
 			"apps/v1 Deployment web denied",
 			"apps/v1 StatefulSet db allowed",
 			"autoscaling/v2 HorizontalPodAutoscaler api allowed",
@@ -163,6 +176,10 @@ func TestAudit(t *testing.T) {
 		pdb := shop.Objects[5]
 		require.Len(t, pdb.Findings, 1)
 		assert.Equal(t, "pdb-allows-disruption", pdb.Findings[0].Rule, "judged with the Deployments of its namespace")
+		cart := shop.Objects[1]
+		require.Len(t, cart.Findings, 1)
+		assert.Equal(t, "PDB cart (minAvailable 2) allows no disruption of its 2 pods", cart.Findings[0].Message,
+			"the Deployment is judged against the PDB that selects its pods")
 
 		blog := namespaceOf(t, &r, "blog")
 		assert.Equal(t, policy.ModeEnforce, blog.Mode)
@@ -228,6 +245,48 @@ func TestAudit(t *testing.T) {
 		assertGolden(t, filepath.Join(auditData, "golden", "all-namespaces.md"), stdout)
 	})
 
+	t.Run("markdown, with owners", func(t *testing.T) {
+		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "-o", "markdown", "--owner-label", "team")
+		assert.Equal(t, exitFailure, code, stderr)
+		assertGolden(t, filepath.Join(auditData, "golden", "owners.md"), stdout)
+	})
+
+	t.Run("json, with owners", func(t *testing.T) {
+		_, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "-o", "json", "--owner-label", "team")
+		var r audit.Report
+		require.NoError(t, json.Unmarshal([]byte(stdout), &r), stderr)
+		assert.Equal(t, "team", r.OwnerLabel)
+		assert.Equal(t, "storefront", namespaceOf(t, &r, "shop").Owner)
+		assert.Equal(t, "payments", namespaceOf(t, &r, "payments").Owner)
+		assert.Empty(t, namespaceOf(t, &r, "legacy").Owner, "no team label")
+	})
+
+	t.Run("text: the roll-up by rule and the owner column", func(t *testing.T) {
+		_, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "--owner-label", "team")
+		assert.Contains(t, stdout, "\nshop (owner storefront): enforce (namespace label ballast.dev/mode)\n", stderr)
+		assert.Contains(t, stdout, "\nNAMESPACE        OWNER       MODE     DENIED  WARNINGS  PDBS  PODS  NOTE\nshop             storefront  enforce  3 ")
+		assert.Contains(t, stdout, `
+By rule:
+  min-replicas blocks 4 namespaces, 4 objects
+  resource-requests blocks 3 namespaces, 3 objects
+  pdb-allows-disruption blocks 1 namespace, 2 objects
+  image-tag warns in 3 namespaces, 3 objects
+  liveness-probe warns in 3 namespaces, 3 objects
+  memory-limit warns in 3 namespaces, 3 objects
+`)
+	})
+
+	t.Run("kubectl's flags: --as impersonates, --request-timeout bounds each request", func(t *testing.T) {
+		// The admin's kubeconfig, impersonating the auditor, sees what
+		// the auditor sees.
+		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", cp.KubeconfigPath, "--as", auditor, "-n", "secret", "--request-timeout", "30s")
+		assert.Equal(t, exitFailure, code, stderr)
+		assert.Contains(t, stdout, `secret: unreadable: poddisruptionbudgets.policy is forbidden: User "auditor" cannot list`)
+		code, stdout, stderr = run(t, "", "audit", "--kubeconfig", cp.KubeconfigPath, "-n", "secret", "--request-timeout", "30s")
+		assert.Equal(t, exitDenied, code, "the admin reads secret: %s", stderr)
+		assert.Contains(t, stdout, "secret: enforce (ballast audit --mode; configured: dryrun, policy default)")
+	})
+
 	t.Run("markdown, as configured", func(t *testing.T) {
 		code, stdout, stderr := run(t, "", "audit", "--kubeconfig", kubeconfig, "-A", "-o", "markdown", "--mode", "as-configured")
 		assert.Equal(t, exitFailure, code, stderr)
@@ -244,7 +303,7 @@ func TestAudit(t *testing.T) {
 			"  PodDisruptionBudget cart: would be denied\n",
 			"  would create PodDisruptionBudget ballast-deployment-api (maxUnavailable 1) for Deployment api\n",
 			"  2 pod(s) lack defaults (prestop-hook, readiness-probe): web-6d4cf56db6-q9m4z, web-6d4cf56db6-x7k2p\n",
-			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 2; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
+			"Summary (mode enforce): namespaces: 1 (1 evaluated, 0 skipped, 0 unreadable); objects: 6; denied: 3; warnings: 3; PDBs to create: 2; pods lacking defaults: 2\n",
 		} {
 			assert.Contains(t, stdout, line)
 		}

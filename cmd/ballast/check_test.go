@@ -53,15 +53,17 @@ func TestCheckGolden(t *testing.T) {
 		args  []string
 		stdin string
 		code  int
+		// ci adds the golden files of the CI formats.
+		ci bool
 	}{
 		{name: "compliant", args: []string{"-f", "compliant.yaml"}, code: exitOK},
-		{name: "noncompliant", args: []string{"-f", "noncompliant.yaml"}, code: exitDenied},
+		{name: "noncompliant", args: []string{"-f", "noncompliant.yaml"}, code: exitDenied, ci: true},
 		{name: "statefulset-hpa", args: []string{"-f", "statefulset-hpa.yaml"}, code: exitDenied},
 		{name: "pdb-blocks-drain", args: []string{"-f", "pdb-blocks-drain.yaml"}, code: exitDenied},
-		{name: "broken", args: []string{"-f", "broken.yaml"}, code: exitFailure},
+		{name: "broken", args: []string{"-f", "broken.yaml"}, code: exitFailure, ci: true},
 		{name: "kustomize-list", args: []string{"-f", "kustomize-list.yaml"}, code: exitOK},
 		{name: "helm-template", args: []string{"-f", "helm-template.yaml"}, code: exitDenied},
-		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied},
+		{name: "namespace-mode", args: []string{"-f", "namespace-mode.yaml"}, code: exitDenied, ci: true},
 		{name: "daemonset", args: []string{"-f", "daemonset.yaml"}, code: exitOK},
 		{name: "jobs", args: []string{"-f", "jobs.yaml"}, code: exitOK},
 		{name: "probes", args: []string{"-f", "probes.yaml"}, code: exitOK},
@@ -70,21 +72,27 @@ func TestCheckGolden(t *testing.T) {
 			args: []string{"-f", "namespace-mode.yaml", "-f", "noncompliant.yaml", "--policy", "../policies/exemptions.yaml"},
 			code: exitDenied,
 		},
-		{name: "mode-dryrun", args: []string{"-f", "noncompliant.yaml", "--mode", "dryrun"}, code: exitOK},
+		{name: "mode-dryrun", args: []string{"-f", "noncompliant.yaml", "--mode", "dryrun"}, code: exitOK, ci: true},
 		{name: "mode-warn", args: []string{"-f", "pdb-blocks-drain.yaml", "--mode", "warn"}, code: exitOK},
 		{name: "namespace-flag", args: []string{"-f", "helm-template.yaml", "--namespace", "storefront"}, code: exitDenied},
 		{name: "directory", args: []string{"-f", "."}, code: exitFailure},
-		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied},
+		{name: "chart-dir", args: []string{"-f", "-", "--chart-dir", "charts"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
+		{name: "repository", args: []string{"-f", "../repo", "--exclude", "templates"}, code: exitOK, ci: true},
+		{name: "stdin", args: []string{"-f", "-", "-f", "jobs.yaml"}, stdin: readFile(t, "helm-template.yaml"), code: exitDenied, ci: true},
 	}
+	ext := map[string]string{outputText: ".txt", outputJSON: ".json", outputSARIF: ".sarif", outputJUnit: ".junit.xml", outputGitHub: ".github.txt"}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			for _, output := range []string{"text", "json"} {
+			outputs := []string{outputText, outputJSON}
+			if tc.ci {
+				outputs = checkOutputs
+			}
+			for _, output := range outputs {
 				args := append([]string{"check", "-o", output}, tc.args...)
 				code, stdout, stderr := run(t, tc.stdin, args...)
 				assert.Equal(t, tc.code, code, "exit code with -o %s", output)
 				assert.Empty(t, stderr)
-				ext := map[string]string{"text": ".txt", "json": ".json"}[output]
-				assertGolden(t, filepath.Join(golden, tc.name+ext), stdout)
+				assertGolden(t, filepath.Join(golden, tc.name+ext[output]), stdout)
 			}
 		})
 	}
@@ -168,7 +176,27 @@ func TestCheckExitCodes(t *testing.T) {
 		"an unknown output format": {
 			args:   []string{"-f", "-", "-o", "yaml"},
 			code:   exitFailure,
-			stderr: `Error: --output "yaml": must be text or json`,
+			stderr: `Error: --output "yaml": must be one of text, json, sarif, junit, github`,
+		},
+		"a repository walked: documents that are no objects are notes, an unrendered template an error": {
+			args:   []string{"-f", filepath.Join(checkData, "repo")},
+			code:   exitFailure,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/templates/worker.yaml") + ":6: unrendered template ({{ ... }}): render it first, e.g. with helm template",
+		},
+		"a repository walked without its templates": {
+			args:   []string{"-f", filepath.Join(checkData, "repo"), "--exclude", "templates"},
+			code:   exitOK,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/values.yaml") + ":1: not a Kubernetes object (no kind): skipped",
+		},
+		"a file named explicitly must hold objects": {
+			args:   []string{"-f", filepath.Join(checkData, "repo", "charts/shop/values.yaml")},
+			code:   exitFailure,
+			stdout: "  " + filepath.Join(checkData, "repo", "charts/shop/values.yaml") + `:1: invalid object: "kind" is missing`,
+		},
+		"a broken --exclude pattern": {
+			args:   []string{"-f", "-", "--exclude", "[a-"},
+			code:   exitFailure,
+			stderr: `Error: --exclude "[a-": syntax error in pattern: see the syntax of https://pkg.go.dev/path/filepath#Match`,
 		},
 		"arguments instead of -f": {
 			args:   []string{"deploy.yaml"},
@@ -248,5 +276,15 @@ func TestCheckLimitsAreSizes(t *testing.T) {
 		assert.Equal(t, "1536", f.Value.String())
 		require.NoError(t, f.Value.Set("2Gi"))
 		assert.Equal(t, "2Gi", f.Value.String())
+	}
+}
+
+// TestCheckDocsShowTheGoldenOutputs keeps the examples of docs/check.md
+// the output the code produces: each golden file named here is quoted
+// there whole.
+func TestCheckDocsShowTheGoldenOutputs(t *testing.T) {
+	doc := readFile(t, "../../docs/check.md")
+	for _, golden := range []string{"noncompliant.junit.xml", "noncompliant.github.txt", "repository.txt"} {
+		assert.Contains(t, doc, readFile(t, filepath.Join(checkData, "golden", golden)), "docs/check.md quotes golden/%s", golden)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ballast-dev/ballast/internal/audit"
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -27,6 +28,7 @@ func newServeCommand() *cobra.Command {
 	var (
 		cfg               server.Config
 		namespaceSelector string
+		policyReports     string
 		memoryLimit       int64
 		zapOpts           zap.Options // the zero value logs JSON at info level
 	)
@@ -70,6 +72,9 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 				return fmt.Errorf("--namespace-selector: %w", err)
 			}
 			cfg.NamespaceSelector = sel
+			if cfg.PolicyReports, err = policyreport.ParseFormat(policyReports); err != nil {
+				return fmt.Errorf("--audit-policy-reports: %w", err)
+			}
 			log := zap.New(zap.UseFlagOptions(&zapOpts), zap.WriteTo(cmd.ErrOrStderr()))
 			ctrl.SetLogger(log)
 
@@ -129,6 +134,9 @@ KUBECONFIG, else the in-cluster configuration, else ~/.kube/config.`,
 	f.DurationVar(&cfg.AuditUnreadyAfter, "audit-unready-after", audit.DefaultUnreadyAfter,
 		"How long a running pod must have been unready before the audit blames the readiness probe Ballast injected (gauge "+
 			audit.UnreadyProbedPodsMetric+", Warning Event "+audit.ReasonInjectedProbeUnready+" on its workload).")
+	f.StringVar(&policyReports, "audit-policy-reports", string(policyreport.FormatNone),
+		"Publish the audit's results as one policy report per namespace: auto (openreports.io Reports if their CRD is installed, "+
+			"else wgpolicyk8s.io PolicyReports if theirs is, else none), openreports, wgpolicyk8s or none.")
 	f.BoolVar(&cfg.LeaderElection, "leader-elect", false,
 		"Elect a leader among the replicas for the work only one may do (PodDisruptionBudgets, the audit). Every replica serves the webhook either way.")
 	f.StringVar(&cfg.LeaderElectionNamespace, "leader-election-namespace", "",

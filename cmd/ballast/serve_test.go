@@ -39,7 +39,7 @@ func TestServeHelpListsEveryFlag(t *testing.T) {
 	for _, flag := range []string{
 		"--policy-file", "--cert-dir", "--webhook-port", "--enable-http2",
 		"--max-request-bytes", "--max-containers", "--max-concurrent-reviews", "--max-concurrent-review-bytes", "--memory-limit",
-		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--audit-interval", "--leader-elect",
+		"--metrics-bind-address", "--health-probe-bind-address", "--namespace-selector", "--audit-interval", "--audit-policy-reports", "--leader-elect",
 		"--leader-election-namespace", "--graceful-shutdown-timeout", "--shutdown-delay", "--kubeconfig",
 		"--zap-devel", "--zap-encoder", "--zap-log-level", "--zap-stacktrace-level", "--zap-time-encoding",
 	} {

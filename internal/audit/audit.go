@@ -66,8 +66,9 @@ var namespaceKind = objectKind{corev1.SchemeGroupVersion.WithKind("Namespace"), 
 // (PDBs, HPAs, Services, then the workloads, in the order the model lists
 // neighbours), then Pods. So each workload is evaluated as its page
 // arrives, with the PDBs and HPAs its kind reads all known, and only what
-// the PDB rules need of it is kept; PDBs and HPAs are evaluated once every
-// workload is known.
+// the PDB rules need of it is kept; PDBs and HPAs, and the workloads a PDB
+// with minAvailable selects (whose judgement counts the pods of every
+// workload that PDB selects), are evaluated once every workload is known.
 var objectKinds = func() []*objectKind {
 	var out []*objectKind
 	pod, _ := workload.Named(workload.KindPod)
@@ -94,6 +95,12 @@ type auditor struct {
 	progress progress
 	spaces   map[string]*space
 	order    []*space // in listing order
+	// names are the names of the namespaces in scope, sorted, for the
+	// progress line.
+	names []string
+	// kind is the index in objectKinds of the kind being listed, and
+	// listed how many of its objects have been listed so far.
+	kind, listed int
 }
 
 // space is a namespace being audited.
@@ -110,6 +117,10 @@ type space struct {
 	related workload.Related
 	// warned are the objects with findings in a warn namespace.
 	warned []warnedObject
+	// counted are the workloads a PodDisruptionBudget with minAvailable
+	// selects, evaluated once every workload is listed: only they are held
+	// until then.
+	counted []client.Object
 	// workloads are the workloads listed, for the Events on those whose
 	// pods injected probes keep unready.
 	workloads map[workloadKey]*metav1.PartialObjectMetadata
@@ -143,7 +154,12 @@ func (a *auditor) run(ctx context.Context) error {
 	if err := a.listNamespaces(ctx); err != nil {
 		return err
 	}
-	for _, k := range objectKinds {
+	for _, s := range a.order {
+		a.names = append(a.names, s.report.Name)
+	}
+	slices.Sort(a.names)
+	for i, k := range objectKinds {
+		a.kind, a.listed = i, 0
 		if err := a.list(ctx, k); err != nil {
 			return err
 		}
@@ -152,6 +168,10 @@ func (a *auditor) run(ctx context.Context) error {
 		if !s.evaluating() {
 			continue
 		}
+		for _, o := range s.counted {
+			a.evaluate(s, o)
+		}
+		s.counted = nil
 		for _, hpa := range s.related.HPAs {
 			a.evaluate(s, hpa)
 		}
@@ -190,6 +210,8 @@ func (a *auditor) listNamespaces(ctx context.Context) error {
 func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 	r := Namespace{
 		Name:                ns.Name,
+		UID:                 ns.UID,
+		Owner:               ns.Labels[a.opts.OwnerLabel],
 		Violations:          []Violation{},
 		PlannedPDBs:         []PlannedPDB{},
 		PodsLackingDefaults: Pods{Names: []string{}, Rules: []string{}},
@@ -197,7 +219,7 @@ func (a *auditor) addNamespace(ns *corev1.Namespace) *space {
 	}
 	s := &space{workloads: map[workloadKey]*metav1.PartialObjectMetadata{}}
 	settings := policy.Resolve(a.opts.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, a.opts.Now)
-	r.ConfiguredMode, r.ModeSource = settings.Mode, settings.ModeSource
+	r.ConfiguredMode, r.ModeSource, r.Profile = settings.Mode, settings.ModeSource, settings.Profile
 	r.Exemptions, r.ExpiredExemptions = report.NewExemptions(settings.Exemptions), report.NewExemptions(settings.Expired)
 	switch {
 	case a.opts.Excluded != nil && a.opts.Excluded(ns):
@@ -283,11 +305,32 @@ func (a *auditor) listPages(ctx context.Context, k *objectKind, namespace string
 			a.collect(k, item)
 		}
 		n += len(items)
-		a.progress.showf("listing %s%s: %d", k.resource, where, n)
+		a.showProgress(k, namespace, items)
 		if cont = list.GetContinue(); cont == "" {
 			return n, nil
 		}
 	}
+}
+
+// showProgress updates the progress line after a page of items of kind k
+// listed in namespace (every namespace when empty).
+func (a *auditor) showProgress(k *objectKind, namespace string, items []runtime.Object) {
+	if k == &namespaceKind {
+		a.listed += len(items)
+		a.progress.showf("listing namespaces: %d", a.listed)
+		return
+	}
+	a.listed += len(items)
+	// Lists come in the order of their keys, by namespace then name: the
+	// namespaces before the last item's are done with this kind.
+	at := namespace
+	if at == "" && len(items) > 0 {
+		if m, err := meta.Accessor(items[len(items)-1]); err == nil {
+			at = m.GetNamespace()
+		}
+	}
+	done, _ := slices.BinarySearch(a.names, at)
+	a.progress.listed(k.resource, a.kind, len(objectKinds), done, len(a.names), a.listed)
 }
 
 // collect takes one listed object: it adds a namespace, keeps a neighbour
@@ -310,10 +353,18 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 		return
 	}
 	s.related.Add(obj)
-	if o, ok := obj.(client.Object); ok && k.model.IsWorkload() {
-		s.workloads[workloadKey{k.model.Name, o.GetName()}] = reference(k.gvk, o)
-		a.evaluate(s, o)
+	o, ok := obj.(client.Object)
+	if !ok || !k.model.IsWorkload() {
+		return
 	}
+	s.workloads[workloadKey{k.model.Name, o.GetName()}] = reference(k.gvk, o)
+	if w, _ := workload.Of(obj); workload.CountedByPDB(&w, s.related.PDBs) {
+		// A budget counts its pods with those of workloads not listed
+		// yet: judge it once every workload is known.
+		s.counted = append(s.counted, o)
+		return
+	}
+	a.evaluate(s, o)
 }
 
 // evaluate judges a workload, HPA or PDB of s among the neighbours known,
@@ -413,6 +464,7 @@ func (a *auditor) report() *Report {
 		Mode:       mode,
 		Policy:     a.opts.Policy,
 		Namespace:  a.opts.Namespace,
+		OwnerLabel: a.opts.OwnerLabel,
 		Time:       a.opts.Now,
 		Namespaces: namespaces,
 		Summary:    summarize(namespaces),

@@ -27,6 +27,12 @@
 // UnreadyProbedPodsMetric and records a Warning Event,
 // ReasonInjectedProbeUnready, on the workload.
 //
+// The Report also rolls the violations up by rule across the cluster
+// (Summary.ByRule), and names each namespace's owner from a label of its
+// choosing (Options.OwnerLabel). The Periodic evaluator hands each run's
+// report to a ReportWriter, such as internal/policyreport's, which keeps
+// it in the cluster as policy reports.
+//
 // Namespaces the webhook configurations never send (the control plane's
 // and Ballast's own: see WebhookExcluded) and namespaces that resolve to
 // mode off are listed as skipped, and a namespace whose objects the caller

@@ -68,6 +68,10 @@ type Options struct {
 	// keeps it so (Namespace.UnreadyProbedPods). Zero means
 	// DefaultUnreadyAfter.
 	UnreadyAfter time.Duration
+	// OwnerLabel names the namespace label whose value is the namespace's
+	// owner, such as "team": the report then has an owner column.
+	// Empty reports no owner.
+	OwnerLabel string
 	// Engine judges the objects; nil means engine.Default().
 	Engine *engine.Engine
 	// Progress, when set, receives a line updated in place as the lists

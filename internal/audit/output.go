@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -35,17 +36,24 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAMESPACE\tMODE\tDENIED\tWARNINGS\tPDBS\tPODS\tNOTE")
+	owner := func(*Namespace) string { return "" }
+	if r.OwnerLabel != "" {
+		fmt.Fprint(tw, "NAMESPACE\tOWNER\t")
+		owner = func(n *Namespace) string { return cmp.Or(n.Owner, "-") + "\t" }
+	} else {
+		fmt.Fprint(tw, "NAMESPACE\t")
+	}
+	fmt.Fprintln(tw, "MODE\tDENIED\tWARNINGS\tPDBS\tPODS\tNOTE")
 	for i := range r.Namespaces {
 		n := &r.Namespaces[i]
 		switch n.state() {
 		case stateEvaluated:
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\n", n.Name, n.Mode, n.Denied, n.Warnings,
+			fmt.Fprintf(tw, "%s\t%s%s\t%d\t%d\t%d\t%d\t%s\n", n.Name, owner(n), n.Mode, n.Denied, n.Warnings,
 				len(n.PlannedPDBs), n.PodsLackingDefaults.Count, strings.Join(n.Notes, "; "))
 		case stateUnreadable:
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\tunreadable\n", n.Name, n.Mode)
+			fmt.Fprintf(tw, "%s\t%s%s\t-\t-\t-\t-\tunreadable\n", n.Name, owner(n), n.Mode)
 		case stateSkipped:
-			fmt.Fprintf(tw, "%s\t%s\t-\t-\t-\t-\tskipped: %s\n", n.Name, n.Mode, n.Skipped)
+			fmt.Fprintf(tw, "%s\t%s%s\t-\t-\t-\t-\tskipped: %s\n", n.Name, owner(n), n.Mode, n.Skipped)
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -58,10 +66,35 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "; pods kept unready by injected readiness probes: %d", s.UnreadyProbedPods)
 	}
 	b.WriteString("\n")
+	if len(s.ByRule) > 0 {
+		b.WriteString("\nBy rule:\n")
+		for _, t := range s.ByRule {
+			fmt.Fprintf(&b, "  %s\n", t)
+		}
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	return nil
+}
+
+// String says where the rule is broken: "resource-requests blocks 2
+// namespaces, 3 objects" for a deny rule, "image-tag warns in 1 namespace,
+// 1 object" for a warn rule.
+func (t RuleTotal) String() string {
+	verb := "warns in"
+	if t.Action == policy.ActionDeny {
+		verb = "blocks"
+	}
+	return fmt.Sprintf("%s %s %s, %s", t.Rule, verb, plural(t.Namespaces, "namespace"), plural(t.Objects, "object"))
+}
+
+// plural counts n things.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
 
 // scope names what was audited.
@@ -82,7 +115,11 @@ func (n *Namespace) writeText(b *strings.Builder, now time.Time) {
 		return
 	case stateEvaluated:
 	}
-	fmt.Fprintf(b, "%s: %s (%s)\n", n.Name, n.Mode, n.modeOrigin())
+	owner := ""
+	if n.Owner != "" {
+		owner = " (owner " + n.Owner + ")"
+	}
+	fmt.Fprintf(b, "%s%s: %s (%s)\n", n.Name, owner, n.Mode, n.modeOrigin())
 	quiet := true
 	for i := range n.Objects {
 		o := &n.Objects[i]
@@ -129,10 +166,14 @@ func (n *Namespace) writeText(b *strings.Builder, now time.Time) {
 
 // modeOrigin says where the mode the namespace was judged in came from.
 func (n *Namespace) modeOrigin() string {
-	if n.Mode == n.ConfiguredMode {
-		return n.ModeSource
+	origin := n.ModeSource
+	if n.Mode != n.ConfiguredMode {
+		origin = fmt.Sprintf("%s; configured: %s, %s", modeSource, n.ConfiguredMode, n.ModeSource)
 	}
-	return fmt.Sprintf("%s; configured: %s, %s", modeSource, n.ConfiguredMode, n.ModeSource)
+	if n.Profile != "" {
+		origin += "; profile " + n.Profile
+	}
+	return origin
 }
 
 // names lists the pods' names, with an ellipsis for those left out.
@@ -172,20 +213,34 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, ", policy %s", cell(r.Policy))
 	}
 	b.WriteString(".\n\n")
-	b.WriteString("| Namespace | Mode | Configured mode | Denied | Deny rules (objects) | Warnings | PDBs to create | Pods lacking defaults | Notes |\n")
+	owner := func(*Namespace) string { return "" }
+	if r.OwnerLabel != "" {
+		b.WriteString("| Namespace | Owner (" + cell(r.OwnerLabel) + ") ")
+		owner = func(n *Namespace) string { return " " + cell(n.Owner) + " |" }
+	} else {
+		b.WriteString("| Namespace ")
+	}
+	b.WriteString("| Mode | Configured mode | Denied | Deny rules (objects) | Warnings | PDBs to create | Pods lacking defaults | Notes |\n")
+	if r.OwnerLabel != "" {
+		b.WriteString("|---")
+	}
 	b.WriteString("|---|---|---|--:|---|--:|--:|--:|---|\n")
 	for i := range r.Namespaces {
 		n := &r.Namespaces[i]
-		configured := cell(fmt.Sprintf("%s (%s)", n.ConfiguredMode, n.ModeSource))
+		origin := n.ModeSource
+		if n.Profile != "" {
+			origin += "; profile " + n.Profile
+		}
+		configured := cell(fmt.Sprintf("%s (%s)", n.ConfiguredMode, origin))
 		switch n.state() {
 		case stateEvaluated:
-			fmt.Fprintf(&b, "| %s | %s | %s | %d | %s | %d | %d | %d | %s |\n",
-				cell(n.Name), n.Mode, configured, n.Denied, cell(n.denyRules()), n.Warnings,
+			fmt.Fprintf(&b, "| %s |%s %s | %s | %d | %s | %d | %d | %d | %s |\n",
+				cell(n.Name), owner(n), n.Mode, configured, n.Denied, cell(n.denyRules()), n.Warnings,
 				len(n.PlannedPDBs), n.PodsLackingDefaults.Count, cell(n.notes()))
 		case stateUnreadable:
-			fmt.Fprintf(&b, "| %s | %s | %s | | | | | | %s |\n", cell(n.Name), n.Mode, configured, cell("unreadable: "+n.Error))
+			fmt.Fprintf(&b, "| %s |%s %s | %s | | | | | | %s |\n", cell(n.Name), owner(n), n.Mode, configured, cell("unreadable: "+n.Error))
 		case stateSkipped:
-			fmt.Fprintf(&b, "| %s | %s | %s | | | | | | %s |\n", cell(n.Name), n.Mode, configured, cell("skipped: "+n.Skipped))
+			fmt.Fprintf(&b, "| %s |%s %s | %s | | | | | | %s |\n", cell(n.Name), owner(n), n.Mode, configured, cell("skipped: "+n.Skipped))
 		}
 	}
 	s := &r.Summary
@@ -195,6 +250,12 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		fmt.Fprintf(&b, "; pods kept unready by injected readiness probes: %d", s.UnreadyProbedPods)
 	}
 	b.WriteString(".\n")
+	if len(s.ByRule) > 0 {
+		b.WriteString("\n### By rule\n\n| Rule | Action | Namespaces | Objects |\n|---|---|--:|--:|\n")
+		for _, t := range s.ByRule {
+			fmt.Fprintf(&b, "| %s | %s | %d | %d |\n", t.Rule, t.Action, t.Namespaces, t.Objects)
+		}
+	}
 	if s.Denied > 0 {
 		b.WriteString("\n### Would be denied\n\n| Namespace | Object | Rules |\n|---|---|---|\n")
 		for i := range r.Namespaces {

@@ -89,7 +89,63 @@ secret       enforce  -       -         -     -     unreadable
 kube-system  off      -       -         -     -     skipped: not sent to the webhook
 
 Summary (mode enforce): namespaces: 4 (2 evaluated, 1 skipped, 1 unreadable); objects: 2; denied: 1; warnings: 1; PDBs to create: 1; pods lacking defaults: 3
+
+By rule:
+  min-replicas blocks 1 namespace, 1 object
+  image-tag warns in 1 namespace, 1 object
 `, b.String())
+}
+
+// ownedReport is sampleReport with owners from the label team: shop's is
+// storefront, the others have none.
+func ownedReport() *Report {
+	r := sampleReport()
+	r.OwnerLabel = "team"
+	r.Namespaces[0].Owner = "storefront"
+	return r
+}
+
+func TestWriteTextWithOwners(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, ownedReport().WriteText(&b))
+	assert.Contains(t, b.String(), "\nshop (owner storefront): enforce (ballast audit --mode; configured: dryrun, policy default)\n")
+	assert.Contains(t, b.String(), "\nblog: warn (namespace label ballast.dev/mode)\n")
+	assert.Contains(t, b.String(), `
+NAMESPACE    OWNER       MODE     DENIED  WARNINGS  PDBS  PODS  NOTE
+shop         storefront  enforce  1       1         1     3     
+blog         -           warn     0       0         0     0     the Namespace could not be read
+secret       -           enforce  -       -         -     -     unreadable
+kube-system  -           off      -       -         -     -     skipped: not sent to the webhook
+`)
+}
+
+func TestWriteMarkdownWithOwners(t *testing.T) {
+	var b bytes.Buffer
+	require.NoError(t, ownedReport().WriteMarkdown(&b))
+	assert.Contains(t, b.String(), `
+| Namespace | Owner (team) | Mode | Configured mode | Denied | Deny rules (objects) | Warnings | PDBs to create | Pods lacking defaults | Notes |
+|---|---|---|---|--:|---|--:|--:|--:|---|
+| shop | storefront | enforce | dryrun (policy default) | 1 | min-replicas (1) | 1 | 1 | 3 | expired exemption freeze: rules min-replicas; reason "migration"; expires 2020-01-01 |
+| blog |  | warn | warn (namespace label ballast.dev/mode) | 0 |  | 0 | 0 | 0 | the Namespace could not be read |
+| secret |  | enforce | dryrun (policy default) | | | | | | unreadable: deployments.apps is forbidden |
+| kube-system |  | off | off (excluded by the webhook configurations) | | | | | | skipped: not sent to the webhook |
+`)
+}
+
+func TestRuleTotalString(t *testing.T) {
+	tests := map[string]struct {
+		in   RuleTotal
+		want string
+	}{
+		"a deny rule blocks":    {in: RuleTotal{Rule: "resource-requests", Action: policy.ActionDeny, Namespaces: 6, Objects: 14}, want: "resource-requests blocks 6 namespaces, 14 objects"},
+		"a warn rule warns":     {in: RuleTotal{Rule: "image-tag", Action: policy.ActionWarn, Namespaces: 2, Objects: 3}, want: "image-tag warns in 2 namespaces, 3 objects"},
+		"one of each, singular": {in: RuleTotal{Rule: "pdb", Action: policy.ActionWarn, Namespaces: 1, Objects: 1}, want: "pdb warns in 1 namespace, 1 object"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.in.String())
+		})
+	}
 }
 
 func TestWriteMarkdown(t *testing.T) {
@@ -107,6 +163,13 @@ Mode **enforce**, all namespaces, policy ConfigMap ballast/ballast-policy.
 | kube-system | off | off (excluded by the webhook configurations) | | | | | | skipped: not sent to the webhook |
 
 **Totals:** namespaces: 4 (2 evaluated, 1 skipped, 1 unreadable); objects: 2; would be denied: 1; warnings: 1; PodDisruptionBudgets to create: 1; pods lacking defaults: 3.
+
+### By rule
+
+| Rule | Action | Namespaces | Objects |
+|---|---|--:|--:|
+| min-replicas | deny | 1 | 1 |
+| image-tag | warn | 1 | 1 |
 
 ### Would be denied
 

@@ -63,6 +63,14 @@ type PolicySource interface {
 	Policy() *policy.Policy
 }
 
+// ReportWriter publishes the report of each run of the Periodic evaluator,
+// for the tools that read results from the cluster.
+type ReportWriter interface {
+	// WriteReport publishes r, judged under spec, the policy of the run.
+	// The evaluator logs an error, and the next run tries again.
+	WriteReport(ctx context.Context, r *Report, spec *policy.Spec) error
+}
+
 // PeriodicOptions configures NewPeriodic. Reader and Policy are required.
 type PeriodicOptions struct {
 	// Reader reads from the API server: the manager's GetAPIReader(),
@@ -94,6 +102,9 @@ type PeriodicOptions struct {
 	// readiness probes keep unready: the manager's
 	// GetEventRecorder(EventRecorderName). Nil records none.
 	Events events.EventRecorder
+	// Reports publishes the report of each successful run in the cluster,
+	// such as internal/policyreport's Writer. Nil publishes none.
+	Reports ReportWriter
 	// EventInterval is the shortest time between two Events on the same
 	// object. Zero means DefaultEventInterval.
 	EventInterval time.Duration
@@ -216,6 +227,11 @@ func (p *Periodic) run(ctx context.Context) {
 	took := time.Since(started)
 	if p.gauges != nil {
 		p.gauges.observe(r, time.Now(), took)
+	}
+	if p.opts.Reports != nil {
+		if err := p.opts.Reports.WriteReport(ctx, r, &pol.Spec); err != nil {
+			log.Error(err, "Writing the policy reports failed; the next run tries again")
+		}
 	}
 	sent, held := p.recordEvents(append(a.warned(), a.unreadyEvents()...), now)
 	for i := range r.Namespaces {

@@ -44,6 +44,8 @@ func (f fixedPolicy) Policy() *policy.Policy { return f.p }
 // each namespace in its configured mode: shop (enforce), blog (warn),
 // staging, payments, secret, legacy and default (dryrun, the policy
 // default). legacy's exemption covers min-replicas, so it breaks nothing;
+// in shop, PodDisruptionBudget cart allows no disruption of Deployment
+// cart's pods, a violation of both;
 // sandbox (labelled off) and the kube-* namespaces are off.
 const wantViolations = `
 # HELP ballast_violations Objects that break a rule, as of the last audit run, by namespace, rule, action (deny or warn) and the namespace's resolved mode.
@@ -54,7 +56,7 @@ ballast_violations{action="deny",mode="dryrun",namespace="secret",rule="resource
 ballast_violations{action="deny",mode="dryrun",namespace="staging",rule="min-replicas"} 1
 ballast_violations{action="deny",mode="dryrun",namespace="staging",rule="resource-requests"} 1
 ballast_violations{action="deny",mode="enforce",namespace="shop",rule="min-replicas"} 1
-ballast_violations{action="deny",mode="enforce",namespace="shop",rule="pdb-allows-disruption"} 1
+ballast_violations{action="deny",mode="enforce",namespace="shop",rule="pdb-allows-disruption"} 2
 ballast_violations{action="deny",mode="enforce",namespace="shop",rule="resource-requests"} 1
 ballast_violations{action="deny",mode="warn",namespace="blog",rule="min-replicas"} 1
 ballast_violations{action="deny",mode="warn",namespace="blog",rule="resource-requests"} 1
@@ -153,8 +155,8 @@ func TestPeriodic(t *testing.T) {
 		web := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "web"}}
 		require.NoError(t, cp.Client.Delete(t.Context(), web))
 		require.EventuallyWithT(t, func(c *assert.CollectT) {
-			assert.Equal(c, map[string]float64{"pdb-allows-disruption deny": 1}, violations(c, reg, "shop"))
-		}, timeout, tick, "only the PodDisruptionBudget's violation is left in shop")
+			assert.Equal(c, map[string]float64{"pdb-allows-disruption deny": 2}, violations(c, reg, "shop"))
+		}, timeout, tick, "only the violation of PodDisruptionBudget cart is left in shop, on it and on Deployment cart")
 	})
 }
 

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	"github.com/ballast-dev/ballast/internal/policy"
 	"github.com/ballast-dev/ballast/internal/report"
 	"github.com/ballast-dev/ballast/internal/workload"
@@ -20,6 +22,9 @@ type Report struct {
 	Policy string `json:"policy,omitempty"`
 	// Namespace is the namespace audited; empty when every namespace was.
 	Namespace string `json:"namespace,omitempty"`
+	// OwnerLabel is the namespace label that names each namespace's
+	// owner (Options.OwnerLabel); empty when none was asked for.
+	OwnerLabel string `json:"ownerLabel,omitempty"`
 	// Time is the moment the policy was resolved at.
 	Time time.Time `json:"time"`
 	// Namespaces are the namespaces in scope, those that most block
@@ -34,6 +39,13 @@ type Report struct {
 // Namespace is what the audit found in one namespace.
 type Namespace struct {
 	Name string `json:"name"`
+	// UID is the Namespace's UID, for the objects Ballast keeps there
+	// (the policy reports they are owned by it); empty when the Namespace
+	// could not be read. Not part of the JSON output.
+	UID types.UID `json:"-"`
+	// Owner is the value of the namespace's Report.OwnerLabel label: the
+	// team to talk to. Empty without the label, or without OwnerLabel.
+	Owner string `json:"owner,omitempty"`
 	// Mode is the mode the namespace was judged in: the configured one,
 	// or the one the audit was asked to try unless the namespace is off.
 	Mode policy.Mode `json:"mode"`
@@ -42,6 +54,9 @@ type Namespace struct {
 	// webhook configurations that exclude the namespace.
 	ConfiguredMode policy.Mode `json:"configuredMode"`
 	ModeSource     string      `json:"modeSource"`
+	// Profile names the policy profile whose values the namespace is
+	// judged by; empty when none applies.
+	Profile string `json:"profile,omitempty"`
 	// Exemptions are the policy's exemptions in force for the namespace,
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []report.Exemption `json:"exemptions,omitempty"`
@@ -127,6 +142,19 @@ type Summary struct {
 	PodsLackingDefaults int `json:"podsLackingDefaults"`
 	// UnreadyProbedPods adds up the namespaces' UnreadyProbedPods.
 	UnreadyProbedPods int `json:"unreadyProbedPods,omitempty"`
+	// ByRule rolls the namespaces' Violations up by rule, across the
+	// cluster: what blocks enforcement, and where.
+	ByRule []RuleTotal `json:"byRule"`
+}
+
+// RuleTotal is one rule's roll-up across the namespaces evaluated.
+type RuleTotal struct {
+	Rule   string        `json:"rule"`
+	Action policy.Action `json:"action"`
+	// Namespaces counts the namespaces where objects break the rule, and
+	// Objects those objects.
+	Namespaces int `json:"namespaces"`
+	Objects    int `json:"objects"`
 }
 
 // tally counts n's objects: Evaluated, Denied, Warnings and Violations.
@@ -165,6 +193,41 @@ func (n *Namespace) tally() {
 			cmp.Compare(a.Rule, b.Rule),
 		)
 	})
+}
+
+// byRule rolls the violations of the evaluated namespaces up by rule and
+// action: deny rules first, then those in the most namespaces, then with
+// the most objects.
+func byRule(ns []Namespace) []RuleTotal {
+	totals := map[Violation]*RuleTotal{}
+	out := []RuleTotal{}
+	for i := range ns {
+		if ns[i].state() != stateEvaluated {
+			continue
+		}
+		for _, v := range ns[i].Violations {
+			k := Violation{Rule: v.Rule, Action: v.Action}
+			t := totals[k]
+			if t == nil {
+				t = &RuleTotal{Rule: v.Rule, Action: v.Action}
+				totals[k] = t
+			}
+			t.Namespaces++
+			t.Objects += v.Objects
+		}
+	}
+	for _, t := range totals {
+		out = append(out, *t)
+	}
+	slices.SortFunc(out, func(a, b RuleTotal) int {
+		return cmp.Or(
+			cmp.Compare(actionRank(a.Action), actionRank(b.Action)),
+			cmp.Compare(b.Namespaces, a.Namespaces),
+			cmp.Compare(b.Objects, a.Objects),
+			cmp.Compare(a.Rule, b.Rule),
+		)
+	})
+	return out
 }
 
 // actionRank orders deny before warn.
@@ -243,5 +306,6 @@ func summarize(ns []Namespace) Summary {
 		s.PodsLackingDefaults += n.PodsLackingDefaults.Count
 		s.UnreadyProbedPods += len(n.UnreadyProbedPods)
 	}
+	s.ByRule = byRule(ns)
 	return s
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,7 +159,93 @@ func TestSummarize(t *testing.T) {
 	assert.Equal(t, Summary{
 		Namespaces: 4, Evaluated: 2, Skipped: 1, Unreadable: 1,
 		Objects: 4, Denied: 2, Warnings: 5, PlannedPDBs: 1, PodsLackingDefaults: 7,
+		ByRule: []RuleTotal{},
 	}, summarize(ns))
+}
+
+func TestByRule(t *testing.T) {
+	deny := func(rule string, objects int) Violation {
+		return Violation{Rule: rule, Action: policy.ActionDeny, Objects: objects}
+	}
+	warn := func(rule string, objects int) Violation {
+		return Violation{Rule: rule, Action: policy.ActionWarn, Objects: objects}
+	}
+	tests := map[string]struct {
+		ns   []Namespace
+		want []RuleTotal
+	}{
+		"nothing broken is an empty list": {ns: []Namespace{{Name: "shop"}}, want: []RuleTotal{}},
+		"a rule's namespaces and objects add up; deny first, then by namespaces, objects and rule": {
+			ns: []Namespace{
+				{Name: "shop", Violations: []Violation{deny("resource-requests", 3), deny("min-replicas", 1), warn("image-tag", 5)}},
+				{Name: "blog", Violations: []Violation{deny("resource-requests", 2), deny("pdb-allows-disruption", 4)}},
+				{Name: "cart", Violations: []Violation{deny("min-replicas", 1), warn("spread", 1)}},
+			},
+			want: []RuleTotal{
+				{Rule: "resource-requests", Action: policy.ActionDeny, Namespaces: 2, Objects: 5},
+				{Rule: "min-replicas", Action: policy.ActionDeny, Namespaces: 2, Objects: 2},
+				{Rule: "pdb-allows-disruption", Action: policy.ActionDeny, Namespaces: 1, Objects: 4},
+				{Rule: "image-tag", Action: policy.ActionWarn, Namespaces: 1, Objects: 5},
+				{Rule: "spread", Action: policy.ActionWarn, Namespaces: 1, Objects: 1},
+			},
+		},
+		"a rule that denies here and warns there counts twice": {
+			ns: []Namespace{
+				{Name: "shop", Violations: []Violation{deny("min-replicas", 1)}},
+				{Name: "blog", Violations: []Violation{warn("min-replicas", 2)}},
+			},
+			want: []RuleTotal{
+				{Rule: "min-replicas", Action: policy.ActionDeny, Namespaces: 1, Objects: 1},
+				{Rule: "min-replicas", Action: policy.ActionWarn, Namespaces: 1, Objects: 2},
+			},
+		},
+		"unreadable and skipped namespaces do not count": {
+			ns: []Namespace{
+				{Name: "secret", Error: "forbidden", Violations: []Violation{deny("min-replicas", 1)}},
+				{Name: "sandbox", Skipped: "mode off", Violations: []Violation{deny("min-replicas", 1)}},
+			},
+			want: []RuleTotal{},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tc.want, byRule(tc.ns))
+		})
+	}
+}
+
+func TestListingLine(t *testing.T) {
+	tests := map[string]struct {
+		kind, kinds, done, total, objects int
+		elapsed                           time.Duration
+		want                              string
+	}{
+		"no estimate in the first second": {
+			kind: 0, kinds: 9, done: 3, total: 12, objects: 40, elapsed: 500 * time.Millisecond,
+			want: "listing pods (kind 1 of 9): 3 of 12 namespaces, 40 objects",
+		},
+		"no estimate before anything is done": {
+			kind: 0, kinds: 9, done: 0, total: 12, objects: 0, elapsed: 5 * time.Second,
+			want: "listing pods (kind 1 of 9): 0 of 12 namespaces, 0 objects",
+		},
+		"half way through the kinds, as long again": {
+			kind: 4, kinds: 8, done: 0, total: 10, objects: 7, elapsed: 30 * time.Second,
+			want: "listing pods (kind 5 of 8): 0 of 10 namespaces, 7 objects, about 30s left",
+		},
+		"the namespaces of a kind count as a fraction of it": {
+			kind: 1, kinds: 2, done: 50, total: 100, objects: 12000, elapsed: 3 * time.Minute,
+			want: "listing pods (kind 2 of 2): 50 of 100 namespaces, 12000 objects, about 1m0s left",
+		},
+		"minutes are rounded to ten seconds": {
+			kind: 0, kinds: 1, done: 1, total: 4, objects: 1, elapsed: 33 * time.Second,
+			want: "listing pods (kind 1 of 1): 1 of 4 namespaces, 1 objects, about 1m40s left",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tc.want, listingLine("pods", tc.kind, tc.kinds, tc.done, tc.total, tc.objects, tc.elapsed))
+		})
+	}
 }
 
 func TestParseMode(t *testing.T) {

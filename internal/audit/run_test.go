@@ -3,7 +3,9 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -364,7 +366,7 @@ func TestRunPages(t *testing.T) {
 
 	a := find(t, paged, "a")
 	assert.Equal(t, 4, a.Evaluated)
-	assert.Equal(t, 1, a.Denied, "PodDisruptionBudget two allows no disruption")
+	assert.Equal(t, 2, a.Denied, "PodDisruptionBudget two allows no disruption of Deployment two's pods, judged on both")
 	var planned []string
 	for _, p := range a.PlannedPDBs {
 		planned = append(planned, p.Name)
@@ -523,4 +525,83 @@ func TestRunReplicaSetsRefused(t *testing.T) {
 	require.Len(t, shop.Notes, 1)
 	assert.Contains(t, shop.Notes[0], "replicasets.apps could not be listed")
 	assert.Zero(t, r.Summary.Unreadable)
+}
+
+// TestRunProgress checks the progress line of a list of Pods, across the
+// cluster and namespace by namespace: the namespaces done of those in
+// scope, whichever way the lists go.
+func TestRunProgress(t *testing.T) {
+	tests := map[string]struct{ refuse bool }{
+		"one list across namespaces":                   {},
+		"namespace by namespace, refused cluster-wide": {refuse: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			c := newClient(t, func(ctx context.Context, c client.WithWatch, l client.ObjectList, opts ...client.ListOption) error {
+				gr, ns := resourceOf(t, l), listOptions(opts).Namespace
+				if tc.refuse && gr.Resource != "namespaces" && ns == "" {
+					return forbidden(gr, ns)
+				}
+				if gr.Resource == "pods" {
+					// Slower than the progress line's interval, so that
+					// the line of the Pods shows.
+					time.Sleep(150 * time.Millisecond)
+				}
+				return c.List(ctx, l, opts...)
+			},
+				namespace("shop", nil), namespace("blog", nil), namespace("kube-system", nil),
+				pod("shop", "web-1", "ReplicaSet"),
+			)
+			var b strings.Builder
+			run(t, c, audit.Options{Excluded: audit.WebhookExcluded("ballast"), Progress: &b})
+			assert.Contains(t, b.String(), "listing namespaces: 3")
+			assert.Contains(t, b.String(), "listing pods (kind 9 of 9): 2 of 3 namespaces, 1 objects",
+				"blog and kube-system are done when shop's pods arrive")
+			assert.True(t, strings.HasSuffix(b.String(), "\r\x1b[K"), "the line is erased at the end")
+		})
+	}
+}
+
+// TestRunCountsEveryWorkloadABudgetSelects judges a workload under a
+// PodDisruptionBudget with minAvailable once every workload the budget
+// selects is listed: here a StatefulSet, listed after the Deployment,
+// brings the pods the budget counts to 3, above its minAvailable 2.
+func TestRunCountsEveryWorkloadABudgetSelects(t *testing.T) {
+	web := deployment("shop", "web", 1)
+	cache := &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "cache"},
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: ptr.To[int32](2),
+			Selector: web.Spec.Selector,
+			Template: web.Spec.Template,
+		},
+	}
+	tests := map[string]struct {
+		objs   []client.Object
+		denied []string
+	}{
+		"the budget allows a disruption of the pods of both": {
+			objs: []client.Object{web, cache},
+		},
+		"without the StatefulSet it allows none, caught on both sides": {
+			objs:   []client.Object{web},
+			denied: []string{"Deployment web", "PodDisruptionBudget web"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			objs := append([]client.Object{namespace("shop", nil), pdbOf("shop", "web")}, tc.objs...)
+			r := run(t, newClient(t, nil, objs...), audit.Options{Mode: policy.ModeEnforce})
+			var denied []string
+			for _, o := range find(t, r, "shop").Objects {
+				for _, f := range o.Findings {
+					if f.Rule == policy.RulePDBAllowsDisruption {
+						denied = append(denied, o.Kind+" "+o.Name)
+					}
+				}
+			}
+			sort.Strings(denied)
+			assert.Equal(t, tc.denied, denied)
+		})
+	}
 }

@@ -44,6 +44,9 @@ type Options struct {
 	// Limits bound what is read of each input; zero fields mean the
 	// defaults of package manifest.
 	Limits manifest.Limits
+	// Exclude are the glob patterns of files and directories a directory
+	// walk skips (manifest.Options.Exclude).
+	Exclude []string
 	// Engine judges the objects; nil means engine.Default().
 	Engine *engine.Engine
 }
@@ -55,11 +58,12 @@ type Options struct {
 // Services and workloads of the same namespace among the manifests as its
 // surroundings.
 func Run(opts Options) Report {
-	docs, errs := manifest.ReadLimited(opts.Paths, opts.Stdin, opts.Limits)
+	in := manifest.Read(opts.Paths, opts.Stdin, manifest.Options{Limits: opts.Limits, Exclude: opts.Exclude})
+	docs := in.Documents
 	c := newChecker(opts, docs)
 	r := Report{
 		Objects: make([]report.Object, 0, len(docs)),
-		Errors:  make([]Error, 0, len(errs)),
+		Errors:  make([]Error, 0, len(in.Errors)),
 		Summary: report.Summary{Mode: c.mode, Rules: map[string]int{}},
 	}
 	for i := range docs {
@@ -67,8 +71,11 @@ func Run(opts Options) Report {
 		r.Objects = append(r.Objects, o)
 		r.Summary.Add(&o)
 	}
-	for _, e := range errs {
-		r.Errors = append(r.Errors, Error{Source: e.Source.String(), Message: e.Err.Error()})
+	for _, e := range in.Errors {
+		r.Errors = append(r.Errors, newError(e))
+	}
+	for _, n := range in.Notes {
+		r.Notes = append(r.Notes, newError(n))
 	}
 	r.Summary.Errors = len(r.Errors)
 	return r
@@ -178,6 +185,8 @@ func (c *checker) judge(i int) report.Object {
 		Namespace:  d.Namespace,
 		Name:       d.Name,
 		Source:     d.Source.String(),
+		File:       d.Source.File,
+		Line:       d.Source.Line,
 		Template:   d.Template,
 		Allowed:    true,
 		Findings:   []validators.Finding{},
@@ -191,6 +200,11 @@ func (c *checker) judge(i int) report.Object {
 	ns := c.namespaces[i]
 	res := c.engine.Evaluate(engine.Input{Object: obj, Settings: c.settingsOf(ns), Related: *c.related[ns]})
 	judged := report.NewObject(d.APIVersion, res)
-	judged.Source, judged.Template = o.Source, o.Template
+	judged.Source, judged.File, judged.Line, judged.Template = o.Source, o.File, o.Line, o.Template
 	return judged
+}
+
+// newError returns a problem of the input as reported.
+func newError(e manifest.Error) Error {
+	return Error{Source: e.Source.String(), File: e.Source.File, Line: e.Source.Line, Message: e.Err.Error()}
 }

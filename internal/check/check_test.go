@@ -115,9 +115,9 @@ func TestRunRelatesObjectsOfTheSameNamespace(t *testing.T) {
 		webNamespace string
 		web, pdb     []string
 	}{
-		"a PDB judges the workloads of its namespace, and covers them": {
+		"a PDB judges the workloads of its namespace, covers them, and is judged on them": {
 			webNamespace: "a",
-			web:          nil,
+			web:          []string{"pdb-allows-disruption"},
 			pdb:          []string{"pdb-allows-disruption"},
 		},
 		"a PDB of another namespace neither judges nor covers": {
@@ -221,7 +221,7 @@ func TestRunSummary(t *testing.T) {
 		Errors:       1,
 	}, r.Summary)
 	assert.Equal(t, "batch/v1 CronJob is not evaluated", object(t, r, "CronJob", "report").Skipped)
-	assert.Equal(t, []Error{{Source: "stdin:50", Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
+	assert.Equal(t, []Error{{Source: "stdin:50", File: "stdin", Line: 50, Message: "invalid YAML: did not find expected ',' or ']'"}}, r.Errors)
 }
 
 // etcd is a StatefulSet whose OrderedReady pods find their peers through
@@ -381,4 +381,38 @@ func TestWriteNotes(t *testing.T) {
 	assert.JSONEq(t, `[{"rule": "readiness-probe", "container": "etcd", "message": "every Service that routes to container etcd publishes not-ready addresses (peer discovery): readiness probe not injected"}]`,
 		string(decoded.Objects[1]["notes"]))
 	assert.NotContains(t, decoded.Objects[2], "notes", "left out where there are none")
+}
+
+// TestRunProfilesAndWorkloadExemptions: a namespace's profile sets the
+// values its objects are judged by, and an exemption scoped to one
+// workload exempts it alone; the report names both.
+func TestRunProfilesAndWorkloadExemptions(t *testing.T) {
+	spec := policy.Defaulted(&policy.Spec{
+		Profiles: []policy.Profile{{
+			Name: "critical", Namespaces: []string{"payments"},
+			Rules: policy.Rules{MinReplicas: policy.ReplicasRule{Minimum: 3}},
+		}},
+		Exemptions: []policy.Exemption{{
+			Name: "single-worker", Namespaces: []string{"shop"}, Reason: "one consumer", Rules: []string{policy.RuleMinReplicas},
+			Workloads: []policy.WorkloadMatch{{Kind: "Deployment", Name: "worker"}},
+		}},
+	})
+	r := runCheck(t, spec, Options{},
+		deployment("payments", "ledger", 2), deployment("shop", "web", 2),
+		deployment("shop", "worker", 1), deployment("shop", "cron", 1))
+
+	ledger := object(t, r, "Deployment", "ledger")
+	assert.Equal(t, "critical", ledger.Profile)
+	assert.Contains(t, rules(ledger), policy.RuleMinReplicas, "the profile asks for 3 replicas")
+	web := object(t, r, "Deployment", "web")
+	assert.Empty(t, web.Profile)
+	assert.NotContains(t, rules(web), policy.RuleMinReplicas, "the policy asks for 2")
+
+	worker := object(t, r, "Deployment", "worker")
+	assert.NotContains(t, rules(worker), policy.RuleMinReplicas)
+	require.Len(t, worker.Exemptions, 1)
+	assert.Equal(t, "single-worker", worker.Exemptions[0].Name)
+	cron := object(t, r, "Deployment", "cron")
+	assert.Contains(t, rules(cron), policy.RuleMinReplicas, "the exemption names worker alone")
+	assert.Empty(t, cron.Exemptions)
 }

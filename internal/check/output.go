@@ -6,8 +6,61 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ballast-dev/ballast/internal/manifest"
 	"github.com/ballast-dev/ballast/internal/report"
+	"github.com/ballast-dev/ballast/internal/report/ci"
+	"github.com/ballast-dev/ballast/validators"
 )
+
+// CIOptions say how the CI formats name Ballast and locate files.
+type CIOptions struct {
+	// Version is Ballast's version, which names the SARIF tool.
+	Version string
+	// ChartDir is the directory that holds the charts `helm template`
+	// rendered: their templates' `# Source:` paths are below it.
+	ChartDir string
+}
+
+// WriteSARIF writes the report as a SARIF 2.1.0 log, for code scanning.
+func (r *Report) WriteSARIF(w io.Writer, opts CIOptions) error {
+	return ci.WriteSARIF(w, r.ci(opts))
+}
+
+// WriteJUnit writes the report as JUnit XML, for CI test reports.
+func (r *Report) WriteJUnit(w io.Writer, opts CIOptions) error {
+	return ci.WriteJUnit(w, r.ci(opts))
+}
+
+// WriteGitHub writes the report as GitHub Actions workflow commands, an
+// annotation per finding, input error and note, then the summary line.
+func (r *Report) WriteGitHub(w io.Writer, opts CIOptions) error {
+	if err := ci.WriteGitHub(w, r.ci(opts)); err != nil {
+		return err
+	}
+	var b strings.Builder
+	writeSummary(&b, &r.Summary)
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// ci returns the report as the CI formats read it.
+func (r *Report) ci(opts CIOptions) *ci.Report {
+	return &ci.Report{
+		Objects: r.Objects, Errors: ciErrors(r.Errors), Notes: ciErrors(r.Notes),
+		Rules: validators.Default(), Version: opts.Version, ChartDir: opts.ChartDir,
+	}
+}
+
+// ciErrors returns problems of the input as the CI formats read them.
+func ciErrors(problems []Error) []ci.Error {
+	out := make([]ci.Error, 0, len(problems))
+	for _, e := range problems {
+		out = append(out, ci.Error{Source: manifest.Source{File: e.File, Line: e.Line}, Message: e.Message})
+	}
+	return out
+}
 
 // WriteJSON writes the report as indented JSON.
 func (r *Report) WriteJSON(w io.Writer) error {
@@ -22,13 +75,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	for i := range r.Objects {
 		writeObject(&b, &r.Objects[i])
 	}
-	if len(r.Errors) > 0 {
-		b.WriteString("Errors\n")
-		for _, e := range r.Errors {
-			fmt.Fprintf(&b, "  %s: %s\n", e.Source, e.Message)
-		}
-		b.WriteString("\n")
-	}
+	writeProblems(&b, "Notes", r.Notes)
+	writeProblems(&b, "Errors", r.Errors)
 	writeSummary(&b, &r.Summary)
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write report: %w", err)
@@ -36,16 +84,32 @@ func (r *Report) WriteText(w io.Writer) error {
 	return nil
 }
 
+// writeProblems writes a titled list of problems of the input, if any.
+func writeProblems(b *strings.Builder, title string, problems []Error) {
+	if len(problems) == 0 {
+		return
+	}
+	b.WriteString(title + "\n")
+	for _, e := range problems {
+		fmt.Fprintf(b, "  %s: %s\n", e.Source, e.Message)
+	}
+	b.WriteString("\n")
+}
+
 // writeObject writes an object Ballast evaluates, and nothing for the others.
 func writeObject(b *strings.Builder, o *report.Object) {
 	if o.Mode == "" {
 		return
 	}
-	fmt.Fprintf(b, "%s %s (%s", o.Kind, qualifiedName(o), o.Source)
+	fmt.Fprintf(b, "%s %s (%s", o.Kind, o.QualifiedName(), o.Source)
 	if o.Template != "" {
 		fmt.Fprintf(b, ", %s", o.Template)
 	}
-	b.WriteString(")\n")
+	b.WriteString(")")
+	if o.Profile != "" {
+		fmt.Fprintf(b, " profile %s", o.Profile)
+	}
+	b.WriteString("\n")
 	switch {
 	case o.Skipped != "":
 		fmt.Fprintf(b, "  skipped: %s\n", o.Skipped)
@@ -70,15 +134,6 @@ func writeObject(b *strings.Builder, o *report.Object) {
 		fmt.Fprintf(b, "  EXPIRED %s: no longer applies (%s)\n", e.Name, e.Terms(rfc3339))
 	}
 	b.WriteString("\n")
-}
-
-// qualifiedName returns namespace/name, or name for objects without a
-// namespace.
-func qualifiedName(o *report.Object) string {
-	if o.Namespace == "" {
-		return o.Name
-	}
-	return o.Namespace + "/" + o.Name
 }
 
 // rfc3339 writes an exemption's expiry in UTC.

@@ -26,6 +26,7 @@ const (
 	AuditRules     = "rules"
 	AuditMutations = "mutations"
 	AuditExempted  = "exemptions"
+	AuditProfile   = "profile"
 )
 
 // Decision values recorded in the AuditDecision annotation.
@@ -71,6 +72,9 @@ func (r Result) Decision() Decision {
 	if muts := mutationList(r.Mutations); muts != "" {
 		d.AuditAnnotations[AuditMutations] = muts
 	}
+	if r.Profile != "" {
+		d.AuditAnnotations[AuditProfile] = r.Profile
+	}
 	if len(r.Exemptions) > 0 {
 		names := make([]string, len(r.Exemptions))
 		for i, e := range r.Exemptions {
@@ -94,12 +98,21 @@ func (r Result) hasAction(a policy.Action) bool {
 // denyMessage names the object and lists every violation with its fix.
 func (r Result) denyMessage(denials []validators.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Ballast policy (mode enforce, %s) denies %s %s: %d violation(s):",
-		r.ModeSource, r.Kind, r.objectName(), len(denials))
+	fmt.Fprintf(&b, "Ballast policy (mode enforce, %s%s) denies %s %s: %d violation(s):",
+		r.ModeSource, r.profileClause(), r.Kind, r.objectName(), len(denials))
 	for _, f := range denials {
-		fmt.Fprintf(&b, "\n- %s: %s (%s). Fix: %s", f.Rule, f.Message, f.Field, f.Fix)
+		b.WriteString("\n- " + f.Sentence())
 	}
 	return b.String()
+}
+
+// profileClause names the profile the object is judged by, for the
+// denial's opening: ", profile NAME", or "".
+func (r Result) profileClause() string {
+	if r.Profile == "" {
+		return ""
+	}
+	return ", profile " + r.Profile
 }
 
 func (r Result) objectName() string {
@@ -129,6 +142,10 @@ func (r Result) warnings(denied bool) []string {
 		for _, n := range r.Notes {
 			out = append(out, n.Rule+": "+n.Message)
 		}
+	}
+	if r.Profile != "" && len(out) > 0 {
+		// Where the values behind the other warnings come from.
+		out = append(out, "profile "+r.Profile+" of the policy applies in namespace "+r.Namespace)
 	}
 	for _, e := range r.Expired {
 		w := "exemption " + e.Name + " has expired and no longer applies"

@@ -69,6 +69,14 @@ func New(rules []validators.Rule, muts []mutators.Mutator) (*Engine, error) {
 	return &Engine{rules: slices.Clone(rules), mutators: slices.Clone(muts)}, nil
 }
 
+// Rules returns the engine's rules, in order; the caller may modify the
+// slice.
+func (e *Engine) Rules() []validators.Rule { return slices.Clone(e.rules) }
+
+// Mutators returns the engine's pod defaults, in order; the caller may
+// modify the slice.
+func (e *Engine) Mutators() []mutators.Mutator { return slices.Clone(e.mutators) }
+
 // Default returns the Engine with Ballast's rule catalog and pod defaults.
 func Default() *Engine {
 	e, err := New(validators.Default(), mutators.Default())
@@ -97,7 +105,8 @@ func (e *Engine) Evaluate(in Input) Result {
 		res.Skipped = "no policy settings"
 		return res
 	}
-	res.Mode, res.ModeSource = s.Mode, s.ModeSource
+	s = s.For(workload.ScopeOf(in.Object))
+	res.Mode, res.ModeSource, res.Profile = s.Mode, s.ModeSource, s.Profile
 	res.Exemptions, res.Expired = s.Exemptions, s.Expired
 	if s.Mode == policy.ModeOff {
 		res.Skipped = "mode off (" + s.ModeSource + ")"

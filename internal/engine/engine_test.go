@@ -560,3 +560,94 @@ func TestEvaluateReplicaSets(t *testing.T) {
 	assert.Equal(t, "controlled by Deployment web, which is judged instead", res.Skipped)
 	assert.True(t, res.Decision().Allowed)
 }
+
+// TestEvaluateWorkloadExemption: an exemption scoped to one workload
+// exempts it, its pods and its HPA, and no other object of its namespace.
+func TestEvaluateWorkloadExemption(t *testing.T) {
+	e := Default()
+	spec := policy.Defaulted(&policy.Spec{Exemptions: []policy.Exemption{{
+		Name: "single-web", Namespaces: []string{"shop"}, Reason: "one replica until the rewrite", Owner: "team-web",
+		Rules:     []string{policy.RuleMinReplicas, policy.RulePreStopHook},
+		Workloads: []policy.WorkloadMatch{{Kind: workload.KindDeployment, Name: "web"}},
+	}}})
+	s := policy.Resolve(spec, policy.Namespace{Name: "shop", Labels: map[string]string{policy.ModeLabel: "enforce"}}, time.Now())
+	api := deployment(nil, compliant(webContainer("app")))
+	api.Name = "api"
+	pod := replicaSetPod(webContainer("app"))
+	pod.Labels["pod-template-hash"] = "7d4b9c"
+	otherPod := replicaSetPod(webContainer("app"))
+	otherPod.OwnerReferences[0].Name, otherPod.Labels["pod-template-hash"] = "api-7d4b9c", "7d4b9c"
+
+	tests := map[string]struct {
+		obj        runtime.Object
+		exempted   bool
+		wantRule   string // a finding or a mutation expected, by rule
+		unwantRule string // one the exemption removes
+	}{
+		"the Deployment it names":   {obj: deployment(nil, compliant(webContainer("app"))), exempted: true, unwantRule: policy.RuleMinReplicas},
+		"another Deployment":        {obj: api, wantRule: policy.RuleMinReplicas},
+		"the Deployment's pods":     {obj: pod, exempted: true, unwantRule: policy.RulePreStopHook, wantRule: policy.RuleReadinessProbe},
+		"another Deployment's pods": {obj: otherPod, wantRule: policy.RulePreStopHook},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			res := e.Evaluate(Input{Object: tc.obj, Settings: &s, Related: routed()})
+			require.Empty(t, res.Skipped)
+			var rules []string
+			for _, f := range res.Findings {
+				rules = append(rules, f.Rule)
+			}
+			for _, m := range res.Mutations {
+				rules = append(rules, m.Rule)
+			}
+			if tc.wantRule != "" {
+				assert.Contains(t, rules, tc.wantRule)
+			}
+			if tc.unwantRule != "" {
+				assert.NotContains(t, rules, tc.unwantRule)
+			}
+			var names []string
+			for _, x := range res.Exemptions {
+				names = append(names, x.Name)
+			}
+			if tc.exempted {
+				assert.Equal(t, []string{"single-web"}, names)
+				assert.Equal(t, "single-web", res.Decision().AuditAnnotations[AuditExempted])
+			} else {
+				assert.Empty(t, names)
+			}
+		})
+	}
+	assert.Empty(t, s.Exemptions, "the namespace's settings are left as they are")
+}
+
+// TestDecisionNamesTheProfile: a denial and the audit annotations say
+// which profile's values judged the object.
+func TestDecisionNamesTheProfile(t *testing.T) {
+	spec := policy.Defaulted(&policy.Spec{Profiles: []policy.Profile{{
+		Name: "critical", Namespaces: []string{"shop"},
+		Rules: policy.Rules{MinReplicas: policy.ReplicasRule{Minimum: 3}},
+	}}})
+	s := policy.Resolve(spec, policy.Namespace{Name: "shop", Labels: map[string]string{policy.ModeLabel: "enforce"}}, time.Now())
+	d := Default().Evaluate(Input{Object: deployment(ptr.To[int32](2), compliant(webContainer("app"))), Settings: &s}).Decision()
+	require.False(t, d.Allowed)
+	assert.Contains(t, d.DenyMessage, "Ballast policy (mode enforce, namespace label ballast.dev/mode, profile critical) denies Deployment shop/web")
+	assert.Contains(t, d.DenyMessage, "below the minimum of 3")
+	assert.Equal(t, "critical", d.AuditAnnotations[AuditProfile])
+
+	s.Mode = policy.ModeWarn
+	d = Default().Evaluate(Input{Object: deployment(ptr.To[int32](2), compliant(webContainer("app"))), Settings: &s}).Decision()
+	assert.Contains(t, d.Warnings, "profile critical of the policy applies in namespace shop", "the warnings say where their values come from")
+}
+
+// TestEvaluatePodLongerSleep: the grace period follows the longer sleep a
+// pod template asks for.
+func TestEvaluatePodLongerSleep(t *testing.T) {
+	pod := replicaSetPod(webContainer("app"))
+	pod.Annotations = map[string]string{policy.PreStopSleepAnnotation: "40"}
+	res := Default().Evaluate(Input{Object: pod, Settings: settings(t, policy.ModeWarn), Related: routed()})
+	got := res.Object.(*corev1.Pod)
+	require.NotNil(t, got.Spec.Containers[0].Lifecycle)
+	assert.Equal(t, int64(40), got.Spec.Containers[0].Lifecycle.PreStop.Sleep.Seconds)
+	assert.Equal(t, int64(40+25), *got.Spec.TerminationGracePeriodSeconds, "the sleep plus the shutdown budget")
+}

@@ -38,6 +38,9 @@ type Result struct {
 	// Mode is the namespace's resolved mode and ModeSource why.
 	Mode       policy.Mode
 	ModeSource string
+	// Profile names the policy profile whose values the namespace is
+	// judged by; empty when none applies.
+	Profile string
 	// Skipped says why the object was not evaluated (mode off, a Pod not
 	// created by a long-running controller, a kind Ballast ignores); empty
 	// when it was.

@@ -13,5 +13,7 @@
 // and of a document, and input that is not text is reported unparsed, so
 // that /dev/zero, an endless pipe or a binary file ends with an Error rather
 // than a hang or an exhausted memory. Directories are walked for regular
-// files only.
+// files only, skipping the files and directories Options.Exclude matches;
+// in a walk, documents that are no Kubernetes object at all (a values file,
+// a CI configuration) become Notes rather than Errors.
 package manifest

@@ -2,6 +2,9 @@ package manifest
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -31,7 +34,7 @@ func FuzzRead(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		docs, errs := Read([]string{"-"}, bytes.NewReader(data))
+		docs, errs := read([]string{"-"}, bytes.NewReader(data))
 		lines := bytes.Count(data, []byte("\n")) + 1
 		for _, d := range docs {
 			if d.Source.File != StdinName || d.Source.Line < 1 || d.Source.Line > lines {
@@ -48,6 +51,26 @@ func FuzzRead(f *testing.F) {
 		}
 		if len(docs)+len(errs) == 0 {
 			t.Error("no documents and no errors: ErrNoObjects expected")
+		}
+
+		// In a directory walk, documents that are no object are notes;
+		// every other document is what reading it alone gives.
+		dir := t.TempDir()
+		path := filepath.Join(dir, "in.yaml")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		walked := Read([]string{dir}, nil, Options{})
+		if len(walked.Documents) != len(docs) {
+			t.Errorf("walked: %d documents, read alone: %d", len(walked.Documents), len(docs))
+		}
+		for _, n := range walked.Notes {
+			if !errors.Is(n, ErrNotAnObject) || n.Source.File != path || n.Source.Line < 1 || n.Source.Line > lines {
+				t.Errorf("note %q: not ErrNotAnObject, or badly located", n)
+			}
+		}
+		if len(walked.Errors)+len(walked.Notes) < len(errs) {
+			t.Errorf("walked: %d errors and %d notes, read alone: %d errors", len(walked.Errors), len(walked.Notes), len(errs))
 		}
 	})
 }

@@ -37,7 +37,7 @@ func (r *repeat) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// readWithin runs ReadLimited, failing the test if it has not returned
+// readWithin runs Read within limits, failing the test if it has not returned
 // within a deadline: a regression fails instead of hanging the run.
 func readWithin(t *testing.T, paths []string, stdin io.Reader, limits Limits) ([]Document, []Error) {
 	t.Helper()
@@ -47,7 +47,7 @@ func readWithin(t *testing.T, paths []string, stdin io.Reader, limits Limits) ([
 	}
 	done := make(chan result, 1)
 	go func() {
-		docs, errs := ReadLimited(paths, stdin, limits)
+		docs, errs := readLimited(paths, stdin, limits)
 		done <- result{docs, errs}
 	}()
 	select {
@@ -146,23 +146,23 @@ func TestReadLimits(t *testing.T) {
 func TestReadDocumentLimit(t *testing.T) {
 	huge := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: huge\ndata:\n  k: " + strings.Repeat("a", 2<<10) + "\n"
 	input := "# Source: shop/templates/a.yaml\n" + configMap + "---\n# Source: shop/templates/huge.yaml\n" + huge + "---\n" + configMap
-	docs, errs := ReadLimited([]string{"-"}, strings.NewReader(input), Limits{Document: 1 << 10})
+	docs, errs := readLimited([]string{"-"}, strings.NewReader(input), Limits{Document: 1 << 10})
 	assert.Equal(t, []string{"stdin:2 v1 ConfigMap /c from shop/templates/a.yaml"}, summaries(docs))
 	assert.Equal(t, []string{"stdin:8: document larger than the document size limit of 1Ki (--max-document-size): the rest of the input is not read"}, messages(errs))
 	assert.ErrorIs(t, errs[0], ErrDocumentTooLarge)
 
-	docs, errs = ReadLimited([]string{"-"}, strings.NewReader(input), Limits{Document: int64(len(huge) + len("# Source: shop/templates/huge.yaml\n"))})
+	docs, errs = readLimited([]string{"-"}, strings.NewReader(input), Limits{Document: int64(len(huge) + len("# Source: shop/templates/huge.yaml\n"))})
 	assert.Len(t, docs, 3, "a document as large as the limit is read")
 	assert.Empty(t, errs)
 }
 
 func TestReadFileLimitIsInclusive(t *testing.T) {
 	input := configMap + "---\n" + configMap
-	docs, errs := ReadLimited([]string{"-"}, strings.NewReader(input), Limits{File: int64(len(input))})
+	docs, errs := readLimited([]string{"-"}, strings.NewReader(input), Limits{File: int64(len(input))})
 	assert.Len(t, docs, 2)
 	assert.Empty(t, errs)
 
-	docs, errs = ReadLimited([]string{"-"}, strings.NewReader(input), Limits{File: int64(len(input) - 1)})
+	docs, errs = readLimited([]string{"-"}, strings.NewReader(input), Limits{File: int64(len(input) - 1)})
 	assert.Len(t, docs, 1, "the documents before the limit are read")
 	require.Len(t, errs, 1)
 	assert.ErrorIs(t, errs[0], ErrFileTooLarge)
@@ -209,7 +209,7 @@ func TestReadBinary(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			docs, errs := Read([]string{"-"}, strings.NewReader(tc.input))
+			docs, errs := read([]string{"-"}, strings.NewReader(tc.input))
 			assert.Equal(t, tc.docs, summaries(docs), "documents")
 			assert.Equal(t, tc.errs, messages(errs), "errors")
 			for _, e := range errs {
@@ -274,7 +274,7 @@ func TestReadMemoryFollowsDocuments(t *testing.T) {
 	runtime.ReadMemStats(&in.memStats)
 	in.baseline = in.memStats.HeapAlloc
 
-	docs, errs := ReadLimited([]string{"-"}, in, Limits{File: size})
+	docs, errs := readLimited([]string{"-"}, in, Limits{File: size})
 	require.Empty(t, errs)
 	require.Equal(t, size/len(doc), len(docs), "documents") //nolint:testifylint // Len would print them all
 	grown := int64(in.peak) - int64(in.baseline)
@@ -293,7 +293,7 @@ func BenchmarkRead(b *testing.B) {
 	b.ResetTimer()
 	var retained uint64
 	for b.Loop() {
-		docs, errs := Read([]string{path}, nil)
+		docs, errs := read([]string{path}, nil)
 		if len(errs) > 0 || len(docs) == 0 {
 			b.Fatalf("%d documents, errors %v", len(docs), errs)
 		}

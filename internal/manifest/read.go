@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,24 +23,62 @@ var ErrNoObjects = errors.New("no Kubernetes objects found")
 // forever or never end.
 var ErrNotRegular = errors.New("not a regular file")
 
-// Read reads the manifests at paths, in order, within the default Limits.
-// A path is a file, a directory (every .yaml, .yml and .json file below it,
-// in lexical order) or "-" for stdin. Documents and errors come back in
-// input order; an error never stops the reading of the other documents.
-//
-// A file named in paths is read whatever it is, so that a named pipe such as
-// `-f <(helm template ...)` works; in a directory only regular files, and
-// symlinks to regular files, are read, and the others are reported
-// (ErrNotRegular). Every input is read one document at a time, so the
-// memory reading takes, beyond the Documents it returns, follows the
-// largest document rather than the input.
-func Read(paths []string, stdin io.Reader) ([]Document, []Error) {
-	return ReadLimited(paths, stdin, Limits{})
+// ErrNotAnObject is the note of a document a directory walk skips because
+// it is no Kubernetes object at all: not a mapping, or a mapping without a
+// kind, such as a Helm values file or Chart.yaml, a CI or tool
+// configuration, a kustomization without apiVersion and kind.
+var ErrNotAnObject = errors.New("not a Kubernetes object")
+
+// Options says how Read reads.
+type Options struct {
+	// Limits bound what is read of each input.
+	Limits Limits
+	// Exclude are the glob patterns (filepath.Match) of the files and
+	// directories a directory walk skips. A pattern without a separator
+	// matches the name of a file or directory at any depth; one with a
+	// separator matches its path relative to the directory walked. Paths
+	// named in the paths themselves are always read.
+	Exclude []string
 }
 
-// ReadLimited reads as Read does, within limits.
-func ReadLimited(paths []string, stdin io.Reader, limits Limits) ([]Document, []Error) {
-	r := reader{limits: limits.withDefaults()}
+// Input is what Read found.
+type Input struct {
+	// Documents are the objects, in input order.
+	Documents []Document
+	// Errors are the documents, files and paths that could not be read, in
+	// input order; an error never stops the reading of the other documents.
+	Errors []Error
+	// Notes are the documents a directory walk skipped because they are no
+	// Kubernetes object at all (ErrNotAnObject), in input order.
+	Notes []Error
+}
+
+// ValidateExclude checks Options.Exclude: each must be a valid pattern.
+func ValidateExclude(patterns []string) error {
+	for _, p := range patterns {
+		if _, err := filepath.Match(p, ""); err != nil {
+			return fmt.Errorf("--exclude %q: %w: see the syntax of https://pkg.go.dev/path/filepath#Match", p, err)
+		}
+	}
+	return nil
+}
+
+// Read reads the manifests at paths, in order. A path is a file, a
+// directory (every .yaml, .yml and .json file below it, in lexical order,
+// but those opts.Exclude matches) or "-" for stdin.
+//
+// A file named in paths is read whatever it is, so that a named pipe such as
+// `-f <(helm template ...)` works, and each of its documents must be a
+// Kubernetes object. In a directory only regular files, and symlinks to
+// regular files, are read, and the others are reported (ErrNotRegular);
+// documents that are no Kubernetes object at all (not a mapping, or no
+// kind) are noted and skipped, as a repository holds
+// values files and configuration beside its manifests. Every input is read
+// one document at a time, within opts.Limits, so the memory reading takes,
+// beyond the Documents it returns, follows the largest document rather than
+// the input.
+func Read(paths []string, stdin io.Reader, opts Options) Input {
+	r := reader{limits: opts.Limits.withDefaults(), exclude: opts.Exclude}
 	for _, p := range paths {
 		found := len(r.docs) + len(r.errs)
 		r.path(p, stdin)
@@ -51,14 +90,18 @@ func ReadLimited(paths []string, stdin io.Reader, limits Limits) ([]Document, []
 			r.fail(Source{File: name}, ErrNoObjects)
 		}
 	}
-	return r.docs, r.errs
+	return Input{Documents: r.docs, Errors: r.errs, Notes: r.notes}
 }
 
 // reader collects what Read finds.
 type reader struct {
-	limits Limits
-	docs   []Document
-	errs   []Error
+	limits  Limits
+	exclude []string
+	docs    []Document
+	errs    []Error
+	notes   []Error
+	// walking is true while a file found in a directory is read.
+	walking bool
 	// buffer and text are reused from one input to the next: the buffer
 	// an input is read through, and the text of the document being read.
 	buffer *bufio.Reader
@@ -67,6 +110,27 @@ type reader struct {
 
 func (r *reader) fail(src Source, err error) {
 	r.errs = append(r.errs, Error{Source: src, Err: err})
+}
+
+// skipNonObject notes and skips a document of a walked file that is no
+// Kubernetes object at all, and reports whether it did. data is the
+// document as JSON.
+func (r *reader) skipNonObject(src Source, data []byte) bool {
+	if !r.walking {
+		return false
+	}
+	var why string
+	if len(data) == 0 || data[0] != '{' {
+		why = "the document is " + describeJSON(data)
+	} else {
+		var h header
+		if json.Unmarshal(data, &h) != nil || h.Kind != "" {
+			return false // an object, or one object() reports
+		}
+		why = "no kind"
+	}
+	r.notes = append(r.notes, Error{Source: src, Err: fmt.Errorf("%w (%s): skipped", ErrNotAnObject, why)})
+	return true
 }
 
 func (r *reader) path(p string, stdin io.Reader) {
@@ -95,11 +159,39 @@ func (r *reader) path(p string, stdin io.Reader) {
 		switch {
 		case err != nil:
 			r.fail(Source{File: path}, unwrapPath(err))
+		case path != root && r.excluded(root, path):
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
 		case !d.IsDir() && isManifestFile(path):
+			r.walking = true
 			r.walked(path, d)
+			r.walking = false
 		}
 		return nil
 	})
+}
+
+// excluded reports whether a path found in the walk of root matches a
+// pattern of Options.Exclude: by its name, or by its path relative to root
+// for a pattern with a separator.
+func (r *reader) excluded(root, path string) bool {
+	rel, err := filepath.Rel(root, path)
+	if err != nil {
+		rel = path
+	}
+	name := filepath.Base(path)
+	for _, p := range r.exclude {
+		subject := name
+		if strings.ContainsRune(filepath.ToSlash(p), '/') {
+			subject = filepath.ToSlash(rel)
+			p = filepath.ToSlash(p)
+		}
+		if ok, _ := filepath.Match(p, subject); ok { // ValidateExclude checked the patterns
+			return true
+		}
+	}
+	return false
 }
 
 // named reads a file named on the command line, whatever its type: a

@@ -3,6 +3,7 @@ package manifest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -27,6 +28,21 @@ func summary(d Document) string {
 		s += " from " + d.Template
 	}
 	return s
+}
+
+// read reads paths with the default options, and fails the test on notes,
+// which only a directory walk of non-object documents makes.
+func read(paths []string, stdin io.Reader) ([]Document, []Error) {
+	return readLimited(paths, stdin, Limits{})
+}
+
+// readLimited reads paths within limits, as read does.
+func readLimited(paths []string, stdin io.Reader, limits Limits) ([]Document, []Error) {
+	in := Read(paths, stdin, Options{Limits: limits})
+	if len(in.Notes) > 0 {
+		panic(fmt.Sprintf("unexpected notes: %v", in.Notes))
+	}
+	return in.Documents, in.Errors
 }
 
 func summaries(docs []Document) []string {
@@ -216,7 +232,7 @@ items:
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			docs, errs := Read([]string{"-"}, strings.NewReader(tc.input))
+			docs, errs := read([]string{"-"}, strings.NewReader(tc.input))
 			assert.Equal(t, tc.docs, summaries(docs), "documents")
 			assert.Equal(t, tc.errs, messages(errs), "errors")
 		})
@@ -224,7 +240,7 @@ items:
 }
 
 func TestReadDecodesTypedObjects(t *testing.T) {
-	docs, errs := Read([]string{"-"}, strings.NewReader(deployment))
+	docs, errs := read([]string{"-"}, strings.NewReader(deployment))
 	require.Empty(t, errs)
 	require.Len(t, docs, 1)
 	d, ok := docs[0].Object.(*appsv1.Deployment)
@@ -249,22 +265,73 @@ func TestReadPaths(t *testing.T) {
 	write("c/README.md", pod("ignored"))
 	write("c/e/f.yaml", "---\n"+pod("f"))
 	write("empty/none.txt", pod("ignored"))
+	write("chart/values.yaml", "replicaCount: 2\nimage: {repository: shop}\n")
+	write("chart/kustomization.yaml", "resources: [../b.yaml]\n")
+	write("chart/list.yml", "- a\n- b\n---\n"+pod("g"))
+	write("chart/package.json", `{"name": "x"}`)
+	write("chart/half.yaml", "kind: Deployment\nmetadata: {name: h}\n")
+	write("chart/Chart.yaml", "apiVersion: v2\nname: shop\nversion: 0.1.0\n")
 	t.Chdir(dir)
 
+	chart := []string{
+		"chart/half.yaml:1: invalid Deployment: \"apiVersion\" is missing",
+	}
+	chartNotes := []string{
+		"chart/Chart.yaml:1: not a Kubernetes object (no kind): skipped",
+		"chart/kustomization.yaml:1: not a Kubernetes object (no kind): skipped",
+		"chart/list.yml:1: not a Kubernetes object (the document is a list): skipped",
+		"chart/package.json:1: not a Kubernetes object (no kind): skipped",
+		"chart/values.yaml:1: not a Kubernetes object (no kind): skipped",
+	}
 	tests := map[string]struct {
-		paths []string
-		stdin string
-		docs  []string
-		errs  []string
+		paths   []string
+		exclude []string
+		stdin   string
+		docs    []string
+		errs    []string
+		notes   []string
 	}{
-		"a directory is read recursively, in lexical order, manifest files only": {
+		"a directory is read recursively, in lexical order, manifest files only; documents that are no object are noted": {
 			paths: []string{"."},
 			docs: []string{
 				"a.yml:1 v1 Pod /a typed",
 				"b.yaml:1 v1 Pod /b typed",
 				"c/d.JSON:1 v1 Pod /d typed",
 				"c/e/f.yaml:2 v1 Pod /f typed",
+				"chart/list.yml:4 v1 Pod /g typed",
 			},
+			errs:  chart,
+			notes: chartNotes,
+		},
+		"a file named explicitly must hold objects only": {
+			paths: []string{"chart/values.yaml", "chart/list.yml"},
+			docs:  []string{"chart/list.yml:4 v1 Pod /g typed"},
+			errs: []string{
+				`chart/values.yaml:1: invalid object: "kind" is missing`,
+				"chart/list.yml:1: not a Kubernetes object: the document is a list",
+			},
+		},
+		"a directory of documents that are no objects has no objects": {
+			paths:   []string{"chart"},
+			exclude: []string{"half.yaml", "list.yml"},
+			errs:    []string{"chart: no Kubernetes objects found"},
+			notes:   []string{chartNotes[0], chartNotes[1], chartNotes[3], chartNotes[4]},
+		},
+		"--exclude by name skips files and directories at any depth": {
+			paths:   []string{"."},
+			exclude: []string{"chart", "*.JSON", "f.y*ml"},
+			docs:    []string{"a.yml:1 v1 Pod /a typed", "b.yaml:1 v1 Pod /b typed"},
+		},
+		"--exclude with a separator matches the path below the directory walked": {
+			paths:   []string{"."},
+			exclude: []string{"c/*", "chart/*.yaml", "chart/*.json", "a.yml/x"},
+			docs:    []string{"a.yml:1 v1 Pod /a typed", "b.yaml:1 v1 Pod /b typed", "chart/list.yml:4 v1 Pod /g typed"},
+			notes:   []string{chartNotes[2]},
+		},
+		"--exclude never skips a path named explicitly": {
+			paths:   []string{"a.yml", "c"},
+			exclude: []string{"a.yml", "c", "e"},
+			docs:    []string{"a.yml:1 v1 Pod /a typed", "c/d.JSON:1 v1 Pod /d typed"},
 		},
 		"paths are read in the order given, with stdin": {
 			paths: []string{"c/e", "-", "a.yml"},
@@ -290,15 +357,44 @@ func TestReadPaths(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			docs, errs := Read(tc.paths, strings.NewReader(tc.stdin))
-			assert.Equal(t, tc.docs, summaries(docs), "documents")
-			assert.Equal(t, tc.errs, messages(errs), "errors")
+			in := Read(tc.paths, strings.NewReader(tc.stdin), Options{Exclude: tc.exclude})
+			assert.Equal(t, tc.docs, summaries(in.Documents), "documents")
+			assert.Equal(t, tc.errs, messages(in.Errors), "errors")
+			assert.Equal(t, tc.notes, messages(in.Notes), "notes")
+			for _, n := range in.Notes {
+				assert.ErrorIs(t, n, ErrNotAnObject)
+			}
+		})
+	}
+}
+
+func TestValidateExclude(t *testing.T) {
+	tests := map[string]struct {
+		patterns []string
+		err      string
+	}{
+		"names and paths": {patterns: []string{"values.yaml", "charts/*/templates", "*.json"}},
+		"none":            {},
+		"a broken pattern": {
+			patterns: []string{"ok", "[a-"},
+			err:      `--exclude "[a-": syntax error in pattern: see the syntax of https://pkg.go.dev/path/filepath#Match`,
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			err := ValidateExclude(tc.patterns)
+			if tc.err == "" {
+				assert.NoError(t, err)
+				return
+			}
+			assert.EqualError(t, err, tc.err)
+			assert.ErrorIs(t, err, filepath.ErrBadPattern)
 		})
 	}
 }
 
 func TestReadErrorsUnwrap(t *testing.T) {
-	_, errs := Read([]string{"-", filepath.Join(t.TempDir(), "missing")}, strings.NewReader(""))
+	_, errs := read([]string{"-", filepath.Join(t.TempDir(), "missing")}, strings.NewReader(""))
 	require.Len(t, errs, 2)
 	assert.ErrorIs(t, errs[0], ErrNoObjects)
 	assert.ErrorIs(t, errs[1], fs.ErrNotExist)
@@ -306,7 +402,7 @@ func TestReadErrorsUnwrap(t *testing.T) {
 
 func TestReadStdinFailure(t *testing.T) {
 	boom := errors.New("boom")
-	_, errs := Read([]string{"-"}, iotest.ErrReader(boom))
+	_, errs := read([]string{"-"}, iotest.ErrReader(boom))
 	require.Len(t, errs, 1)
 	assert.Equal(t, "stdin: read: boom", errs[0].Error())
 	assert.ErrorIs(t, errs[0], boom)

@@ -129,7 +129,9 @@ func (r *reader) jsonStream(name string, in io.Reader) (io.Reader, bool) {
 			r.fail(Source{File: name, Line: line}, fmt.Errorf("invalid JSON: %w", err))
 			return nil, true
 		}
-		r.object(Source{File: name, Line: line}, line-1, "", raw, raw, nil)
+		if src := (Source{File: name, Line: line}); !r.skipNonObject(src, raw) {
+			r.object(src, line-1, "", raw, raw, nil)
+		}
 	}
 }
 
@@ -277,8 +279,8 @@ func (r *reader) yamlDocument(at Source, text []byte) {
 		r.fail(e.Source, e.Err)
 		return
 	}
-	if bytes.Equal(data, []byte("null")) {
-		return // only comments, or an explicitly empty document
+	if bytes.Equal(data, []byte("null")) || r.skipNonObject(src, data) {
+		return // only comments, or an explicitly empty document; or no object
 	}
 	r.object(src, at.Line-1, helmTemplate(text, offset), data, text, nil)
 }

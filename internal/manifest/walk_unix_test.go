@@ -65,7 +65,7 @@ func TestReadSymlinkToDirectory(t *testing.T) {
 	require.NoError(t, os.Symlink("real", filepath.Join(dir, "link")))
 	t.Chdir(dir)
 
-	docs, errs := Read([]string{"link"}, nil)
+	docs, errs := read([]string{"link"}, nil)
 	assert.Equal(t, []string{"link/a.yaml:1 v1 ConfigMap /c"}, summaries(docs))
 	assert.Empty(t, errs)
 }

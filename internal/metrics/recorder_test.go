@@ -227,3 +227,49 @@ func TestAdmissionObservationsDoNotAllocate(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestExpectExportsSeriesAtZeroAndKeepsCounts(t *testing.T) {
+	r, reg := newRecorder(t)
+	r.ObserveInternalError("/mutate-pods")
+	s := metrics.Series{
+		Paths:     []string{"/mutate-pods", "/validate-workloads"},
+		Decisions: []metrics.DecisionSeries{{Resource: "deployments", Operation: admissionv1.Create, Decision: "denied", Mode: "enforce"}},
+		Findings:  []metrics.FindingSeries{{Resource: "deployments", Rule: "min-replicas", Action: "deny", Mode: "dryrun"}},
+		Mutations: []metrics.MutationSeries{{Rule: "prestop-hook", Mutator: "prestop-sleep", Mode: ""}},
+	}
+	r.Expect(s)
+	r.Expect(s) // twice changes nothing
+
+	tests := map[string]struct {
+		name   string
+		labels map[string]string
+		want   float64
+	}{
+		"an internal error already counted stays counted": {
+			name: "ballast_internal_errors_total", labels: map[string]string{"path": "/mutate-pods"}, want: 1,
+		},
+		"another path's internal errors": {
+			name: "ballast_internal_errors_total", labels: map[string]string{"path": "/validate-workloads"},
+		},
+		"every refusal reason of a path": {
+			name: "ballast_reviews_refused_total", labels: map[string]string{"path": "/validate-workloads", "reason": "too_many_containers"},
+		},
+		"a decision": {
+			name: "ballast_admission_decisions_total", labels: map[string]string{"resource": "deployments", "operation": "CREATE", "decision": "denied", "mode": "enforce"},
+		},
+		"a finding": {
+			name: "ballast_rule_findings_total", labels: map[string]string{"resource": "deployments", "rule": "min-replicas", "action": "deny", "mode": "dryrun"},
+		},
+		"a mutation, its empty mode as none": {
+			name: "ballast_mutations_total", labels: map[string]string{"rule": "prestop-hook", "mutator": "prestop-sleep", "mode": metrics.NoMode},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			assert.Equal(t, tc.want, value(t, reg, tc.name, tc.labels))
+		})
+	}
+
+	var nothing *metrics.Recorder
+	nothing.Expect(s)
+}

@@ -96,14 +96,15 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, nil
 	}
 	now := r.now()
-	settings := policy.Resolve(&pol.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, now)
+	nsSettings := policy.Resolve(&pol.Spec, policy.Namespace{Name: ns.Name, Labels: ns.Labels}, now)
 
 	own, related, err := r.surroundings(ctx, obj)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	w, _ := workload.Of(obj)
-	plan := workload.PlanPDB(&w, related, &settings)
+	settings := nsSettings.For(w.Scope())
+	plan := workload.PlanPDB(&w, related, settings)
 	excluded := r.excluded != nil && r.excluded(&ns)
 	needed := !excluded && plan.Write
 
@@ -128,7 +129,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return retryOnRace(ctx, err)
 		}
 	}
-	return ctrl.Result{RequeueAfter: untilExpiry(&settings, now)}, nil
+	return ctrl.Result{RequeueAfter: untilExpiry(settings, now)}, nil
 }
 
 // surroundings lists, from the cache, the neighbours the plan of the

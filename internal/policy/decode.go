@@ -39,8 +39,10 @@ type decoder struct {
 	// values counts down the values left to decode (see maxValues).
 	values int
 	// zeros are the strings, numbers and lists the document spells out as
-	// "", 0 or [], which SetDefaults would take for unset (see keepZeros).
-	zeros []reflect.Value
+	// "", 0 or [], which SetDefaults would take for unset (see keepZeros),
+	// and zeroPaths their paths.
+	zeros     []reflect.Value
+	zeroPaths []string
 }
 
 func newDecoder() *decoder {
@@ -79,7 +81,7 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p *field.Path) {
 		d.decodeMap(n, v, p)
 	case reflect.Slice:
 		d.decodeSlice(n, v, p)
-		d.noteZero(v)
+		d.noteZero(v, p)
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
 			d.fail(p, n, field.OmitValueType{}, "must be a string")
@@ -90,12 +92,12 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, p *field.Path) {
 			return
 		}
 		v.SetString(n.Value)
-		d.noteZero(v)
+		d.noteZero(v, p)
 	case reflect.Bool:
 		d.decodeScalar(n, v, p, "", "must be true or false")
 	case reflect.Int32:
 		d.decodeScalar(n, v, p, "!!int", "must be a whole number")
-		d.noteZero(v)
+		d.noteZero(v, p)
 	default:
 		// Only reachable if a field of an unsupported type is added to Policy.
 		d.problems = append(d.problems, Problem{
@@ -242,10 +244,12 @@ func childPath(p *field.Path, name string) *field.Path {
 	return p.Child(name)
 }
 
-// noteZero remembers v if the document set it to its zero value.
-func (d *decoder) noteZero(v reflect.Value) {
+// noteZero remembers v, at path p, if the document set it to its zero
+// value.
+func (d *decoder) noteZero(v reflect.Value, p *field.Path) {
 	if v.IsZero() {
 		d.zeros = append(d.zeros, v)
+		d.zeroPaths = append(d.zeroPaths, p.String())
 	}
 }
 
@@ -356,4 +360,20 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// profileZeros reports the rule parameters and pod defaults a profile
+// spells out as "", 0 or []: a profile overrides only the fields it sets,
+// so such a value would be ignored rather than applied.
+func (d *decoder) profileZeros() []Problem {
+	var problems []Problem
+	for _, p := range d.zeroPaths {
+		rest, ok := strings.CutPrefix(p, "spec.profiles[")
+		if !ok || !strings.Contains(rest, "].rules.") && !strings.Contains(rest, "].podDefaults.") {
+			continue
+		}
+		problems = append(problems, Problem{Line: d.line(p), Err: field.Invalid(field.NewPath(p), field.OmitValueType{},
+			`a profile cannot override with "", 0 or []: leave the field out to keep the policy's value, or set the value it should have`)})
+	}
+	return problems
 }

@@ -10,12 +10,21 @@ func Default() *Policy {
 }
 
 // SetDefaults fills in every field p leaves unset (nil, "", 0 or empty)
-// with its documented default. Rule actions are left unset: each rule's
-// default action lives with the rule, and Settings.Action falls back to it.
+// with its documented default, then applies each profile's overrides to
+// the result, for the profile's namespaces. Rule actions are left unset:
+// each rule's default action lives with the rule, and Settings.Action
+// falls back to it.
 //
 // Parse has already applied it, keeping the zero values a document spells
 // out; do not apply it again to a parsed policy.
 func SetDefaults(p *Policy) {
+	setDefaults(p)
+	p.Spec.applyProfiles()
+}
+
+// setDefaults fills in the defaults, as SetDefaults does, without applying
+// the profiles.
+func setDefaults(p *Policy) {
 	setDefault(&p.APIVersion, APIVersion)
 	setDefault(&p.Kind, Kind)
 
@@ -38,6 +47,7 @@ func SetDefaults(p *Policy) {
 	setDefaultPtr(&pd.PreStop.Enabled, true)
 	setDefault(&pd.PreStop.Strategy, PreStopNative)
 	setDefault(&pd.PreStop.SleepSeconds, 5)
+	setDefault(&pd.PreStop.MaxSleepSeconds, 60)
 	setDefaultPtr(&pd.TerminationGracePeriod.Enabled, true)
 	setProbeDefaults(&pd.ReadinessProbe, true, 0, 3)
 	setProbeDefaults(&pd.LivenessProbe, false, 10, 3)

@@ -97,10 +97,10 @@ func Parse(data []byte) (*Policy, error) {
 		d.lines[""] = root.Line
 		d.decode(root, reflect.ValueOf(p).Elem(), nil)
 	}
-	SetDefaults(p)
+	setDefaults(p)
 	d.keepZeros()
-
-	problems := d.problems
+	p.Spec.applyProfiles()
+	problems := slices.Concat(d.problems, d.profileZeros())
 	for _, err := range Validate(p) {
 		if !d.covers(err.Field) {
 			problems = append(problems, Problem{Line: d.line(err.Field), Err: err})

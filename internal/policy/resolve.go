@@ -5,6 +5,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 	"weak"
@@ -30,21 +31,35 @@ const (
 //  3. spec.Mode.
 //
 // An exemption applies to ns when one of its namespaces patterns or its
-// namespace selector matches. A matching exemption that expired before now
+// namespace selector matches. One scoped to workloads (workloads or
+// workloadSelector) is kept aside for Settings.For, which adds it for the
+// objects it names. A matching exemption that expired before now
 // is listed in Settings.Expired and has no effect. Exemptions that fail
 // validation (a bad glob or selector) match nothing.
+//
+// The namespace's profile, if any (see Spec.profileFor), replaces spec
+// in Settings.Spec by the spec with the profile's overrides applied; a
+// spec that was not defaulted has no profile applied.
 //
 // Resolve does no I/O and does not modify spec, which must not change
 // afterwards: it remembers the label selectors it has parsed.
 func Resolve(spec *Spec, ns Namespace, now time.Time) Settings {
 	s := Settings{Namespace: ns.Name, Spec: spec}
+	if p := spec.profileFor(ns); p != nil && p.effective != nil {
+		s.Spec, s.Profile = p.effective, p.Name
+	}
 	for i := range spec.Exemptions {
 		e := &spec.Exemptions[i]
 		if !e.matches(ns) {
 			continue
 		}
 		ref := e.ref(i)
-		if e.Expires != nil && e.Expires.Time.Before(now) {
+		expired := e.Expires != nil && e.Expires.Time.Before(now)
+		if e.scoped() {
+			s.scoped = append(s.scoped, scopedExemption{e: e, ref: ref, expired: expired})
+			continue
+		}
+		if expired {
 			s.Expired = append(s.Expired, ref)
 			continue
 		}
@@ -97,9 +112,45 @@ func (e *Exemption) matches(ns Namespace) bool {
 	return ok && sel.Matches(labels.Set(ns.Labels))
 }
 
+// scoped reports whether the exemption is scoped to some workloads of its
+// namespaces rather than to whole namespaces.
+func (e *Exemption) scoped() bool {
+	return len(e.Workloads) > 0 || e.WorkloadSelector != nil
+}
+
+// matchesWorkload reports whether the exemption, scoped to workloads,
+// applies to o: one of its workloads names o's kind and name, and its
+// workload selector, if any, matches o's pod labels.
+func (e *Exemption) matchesWorkload(o Object) bool {
+	if len(e.Workloads) > 0 && !slices.ContainsFunc(e.Workloads, func(w WorkloadMatch) bool {
+		return globMatches(w.Kind, o.Kind) && globMatches(w.Name, o.Name)
+	}) {
+		return false
+	}
+	if e.WorkloadSelector == nil {
+		return true
+	}
+	sel, ok := compileSelector(e.WorkloadSelector)
+	return ok && o.PodLabels != nil && sel.Matches(labels.Set(o.PodLabels))
+}
+
+// globMatches reports whether name matches pattern (path.Match syntax); an
+// empty pattern matches every name.
+func globMatches(pattern, name string) bool {
+	if pattern == "" {
+		return true
+	}
+	ok, _ := path.Match(pattern, name)
+	return ok
+}
+
 // mode returns the mode the exemption sets: its own, or off when it
-// exempts every rule.
+// exempts every rule (for whole namespaces: an exemption scoped to
+// workloads sets no mode).
 func (e *Exemption) mode() (Mode, bool) {
+	if e.scoped() {
+		return "", false
+	}
 	switch {
 	case e.Mode != "":
 		return e.Mode, true
@@ -125,7 +176,28 @@ func (e *Exemption) ref(i int) ExemptionRef {
 		t := e.Expires.Time
 		r.Expires = &t
 	}
+	if e.scoped() {
+		r.Scope = e.scopeText()
+	}
 	return r
+}
+
+// scopeText describes the workloads an exemption is scoped to, for
+// people: "Deployment report-worker, report-* whose pods are labelled
+// tier=batch".
+func (e *Exemption) scopeText() string {
+	names := make([]string, len(e.Workloads))
+	for i, w := range e.Workloads {
+		names[i] = strings.TrimSpace(w.Kind + " " + w.Name)
+	}
+	text := strings.Join(names, ", ")
+	if e.WorkloadSelector == nil {
+		return text
+	}
+	if text == "" {
+		text = "workloads"
+	}
+	return text + " whose pods are labelled " + metav1.FormatLabelSelector(e.WorkloadSelector)
 }
 
 // selectors caches compiled label selectors by the address of their

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -265,4 +266,78 @@ func BenchmarkResolve(b *testing.B) {
 	for b.Loop() {
 		Resolve(&p.Spec, ns, now)
 	}
+}
+
+// TestSettingsFor: an exemption scoped to workloads applies only to the
+// objects it names, in force or expired, and leaves the namespace's
+// settings, shared by every request, as they are.
+func TestSettingsFor(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	past := &metav1.Time{Time: now.Add(-time.Hour)}
+	spec := Defaulted(&Spec{Exemptions: []Exemption{
+		{Name: "whole", Namespaces: []string{"shop"}, Rules: []string{"spread"}, Reason: "r"},
+		{Name: "cainjector", Namespaces: []string{"shop"}, Rules: []string{"min-replicas"}, Reason: "r",
+			Workloads: []WorkloadMatch{{Kind: "Deployment", Name: "cainjector"}}},
+		{Name: "reports", Namespaces: []string{"shop"}, Rules: []string{"*"}, Reason: "r",
+			Workloads: []WorkloadMatch{{Name: "report-*"}}},
+		{Name: "batch", Namespaces: []string{"shop"}, Rules: []string{"pdb"}, Reason: "r",
+			WorkloadSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}}},
+		{Name: "old", Namespaces: []string{"shop"}, Rules: []string{"image-tag"}, Reason: "r", Expires: past,
+			Workloads: []WorkloadMatch{{Name: "cainjector"}}},
+		{Name: "elsewhere", Namespaces: []string{"blog"}, Rules: []string{"*"}, Reason: "r",
+			Workloads: []WorkloadMatch{{Name: "cainjector"}}},
+	}})
+	s := Resolve(spec, Namespace{Name: "shop"}, now)
+	names := func(refs []ExemptionRef) []string {
+		var out []string
+		for _, r := range refs {
+			out = append(out, r.Name)
+		}
+		return out
+	}
+	require.Equal(t, []string{"whole"}, names(s.Exemptions), "scoped exemptions are kept aside")
+	assert.Empty(t, s.Expired)
+
+	tests := map[string]struct {
+		obj               Object
+		exempted, expired []string
+	}{
+		"a workload named by kind and name": {
+			obj: Object{Kind: "Deployment", Name: "cainjector"}, exempted: []string{"whole", "cainjector"}, expired: []string{"old"},
+		},
+		"the same name, another kind": {
+			obj: Object{Kind: "StatefulSet", Name: "cainjector"}, exempted: []string{"whole"}, expired: []string{"old"},
+		},
+		"a name glob, any kind": {
+			obj: Object{Kind: "StatefulSet", Name: "report-weekly"}, exempted: []string{"whole", "reports"},
+		},
+		"a selector on the pods' labels": {
+			obj: Object{Kind: "Deployment", Name: "etl", PodLabels: map[string]string{"tier": "batch"}}, exempted: []string{"whole", "batch"},
+		},
+		"an HPA has no pod labels for a selector": {
+			obj: Object{Kind: "Deployment", Name: "etl"}, exempted: []string{"whole"},
+		},
+		"an object of no workload": {
+			obj: Object{}, exempted: []string{"whole"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := s.For(tc.obj)
+			assert.Equal(t, tc.exempted, names(got.Exemptions))
+			assert.Equal(t, tc.expired, names(got.Expired))
+			assert.Equal(t, []string{"whole"}, names(s.Exemptions), "the namespace's settings are left as they are")
+			if len(tc.exempted) == 1 && len(tc.expired) == 0 {
+				assert.Same(t, &s, got, "no scoped exemption matches: the same settings")
+			}
+		})
+	}
+	_, exempt := s.For(Object{Kind: "Deployment", Name: "report-daily"}).Exempted("readiness-probe")
+	assert.True(t, exempt, `"*" exempts every rule for the workloads it names`)
+	assert.Equal(t, ModeEnforce, Resolve(spec, Namespace{Name: "shop", Labels: map[string]string{ModeLabel: "enforce"}}, now).Mode,
+		"an exemption scoped to workloads leaves the namespace's mode alone")
+
+	blog := Resolve(Defaulted(&Spec{}), Namespace{Name: "blog"}, now)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { blog.For(Object{Kind: "Deployment", Name: "web"}) }),
+		"no scoped exemption: nothing allocated")
 }

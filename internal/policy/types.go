@@ -22,6 +22,10 @@ const (
 	// an injected probe. ReadinessPathAnnotation + "." + container name sets it
 	// for one container.
 	ReadinessPathAnnotation = "ballast.dev/readiness-path"
+	// PreStopSleepAnnotation on a pod template asks for a longer injected
+	// preStop sleep than the policy's, in whole seconds, up to
+	// podDefaults.preStop.maxSleepSeconds.
+	PreStopSleepAnnotation = "ballast.dev/prestop-sleep-seconds"
 	// Prefix is the prefix of every key Ballast owns; only the subjects the
 	// policy names may set such keys on namespaces.
 	Prefix = "ballast.dev/"
@@ -117,6 +121,9 @@ type Spec struct {
 	Rules Rules `json:"rules,omitempty"`
 	// PodDefaults configures what the Pod mutator injects.
 	PodDefaults PodDefaults `json:"podDefaults,omitempty"`
+	// Profiles override rule parameters, rule actions and pod defaults for
+	// groups of namespaces; a namespace resolves to at most one.
+	Profiles []Profile `json:"profiles,omitempty"`
 	// Exemptions exempt namespaces from rules or change their mode.
 	Exemptions []Exemption `json:"exemptions,omitempty"`
 	// NamespaceAdmins are the only subjects that may add, change or remove
@@ -207,6 +214,9 @@ type PreStopDefaults struct {
 	Strategy PreStopStrategy `json:"strategy,omitempty"`
 	// SleepSeconds is the length of the sleep. Default: 5.
 	SleepSeconds int32 `json:"sleepSeconds,omitempty"`
+	// MaxSleepSeconds bounds the longer sleep a pod template may ask for
+	// with the ballast.dev/prestop-sleep-seconds annotation. Default: 60.
+	MaxSleepSeconds int32 `json:"maxSleepSeconds,omitempty"`
 }
 
 // ProbeDefaults configures an injected probe.
@@ -223,6 +233,27 @@ type ProbeDefaults struct {
 	FailureThreshold int32 `json:"failureThreshold,omitempty"`
 }
 
+// Profile overrides, for the namespaces it selects, any rule parameter,
+// rule action and pod default of the policy. Fields left out keep the
+// policy's value.
+type Profile struct {
+	// Name identifies the profile in output. Required; names are unique.
+	Name string `json:"name"`
+	// Namespaces are names or glob patterns (path.Match syntax).
+	Namespaces []string `json:"namespaces,omitempty"`
+	// NamespaceSelector matches namespaces by labels that only namespace
+	// admins may set: keys under ballast.dev/, or kubernetes.io/metadata.name.
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	// Rules override the policy's rules: actions and parameters.
+	Rules Rules `json:"rules,omitempty"`
+	// PodDefaults override the policy's pod defaults.
+	PodDefaults PodDefaults `json:"podDefaults,omitempty"`
+
+	// effective is the policy's spec with the overrides applied: what the
+	// profile's namespaces are judged by. SetDefaults sets it.
+	effective *Spec
+}
+
 // Exemption exempts namespaces from some or all rules, or sets their mode.
 // It is the platform team's central override and wins over namespace labels.
 type Exemption struct {
@@ -233,11 +264,19 @@ type Exemption struct {
 	Namespaces []string `json:"namespaces,omitempty"`
 	// NamespaceSelector matches namespaces by label.
 	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+	// Workloads, when set, scope the exemption to these workloads of its
+	// namespaces, and their pods and the HPAs that scale them.
+	Workloads []WorkloadMatch `json:"workloads,omitempty"`
+	// WorkloadSelector, when set, scopes the exemption to the workloads of
+	// its namespaces whose pods carry these labels (their pod template
+	// labels), and those pods. With Workloads too, both must match.
+	WorkloadSelector *metav1.LabelSelector `json:"workloadSelector,omitempty"`
 	// Rules are the exempted rule IDs; "*" exempts every rule and every
-	// mutation, which makes the namespace behave as mode off.
+	// mutation, which makes the namespace behave as mode off (or, scoped to
+	// workloads, leaves those workloads alone).
 	Rules []string `json:"rules,omitempty"`
 	// Mode, when set, is the mode of matching namespaces; it wins over the
-	// namespace label.
+	// namespace label. An exemption scoped to workloads cannot set one.
 	Mode Mode `json:"mode,omitempty"`
 	// Reason is why the exemption exists. Required.
 	Reason string `json:"reason"`
@@ -246,6 +285,16 @@ type Exemption struct {
 	// Expires is when the exemption stops applying: an RFC 3339 time, or a
 	// date, which means the start of that day in UTC. Empty: never.
 	Expires *metav1.Time `json:"expires,omitempty"`
+}
+
+// WorkloadMatch names workloads by kind and name.
+type WorkloadMatch struct {
+	// Kind is a workload kind or a glob (path.Match syntax), such as
+	// "Deployment"; empty matches every kind.
+	Kind string `json:"kind,omitempty"`
+	// Name is a workload name or a glob, such as "cert-manager-cainjector"
+	// or "report-*". Required.
+	Name string `json:"name"`
 }
 
 // Subjects names users and groups.

@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strconv"
@@ -33,6 +34,7 @@ func Validate(p *Policy) field.ErrorList {
 	}
 	errs = append(errs, validateRules(&s.Rules, sp.Child("rules"))...)
 	errs = append(errs, validatePodDefaults(&s.PodDefaults, sp.Child("podDefaults"))...)
+	errs = append(errs, validateProfiles(s, sp.Child("profiles"))...)
 	errs = append(errs, validateExemptions(s.Exemptions, sp.Child("exemptions"))...)
 	errs = append(errs, validateSubjects(s.NamespaceAdmins, sp.Child("namespaceAdmins"))...)
 	return errs
@@ -121,6 +123,12 @@ func validatePodDefaults(pd *PodDefaults, fp *field.Path) field.ErrorList {
 			maxSleepSeconds)))
 	}
 
+	if sec, m := pd.PreStop.SleepSeconds, pd.PreStop.MaxSleepSeconds; sec >= 1 && sec <= maxSleepSeconds && (m < sec || m > maxSleepSeconds) {
+		errs = append(errs, field.Invalid(pp.Child("maxSleepSeconds"), m, fmt.Sprintf(
+			"must be between sleepSeconds (%d) and %d: the longest sleep a pod template may ask for with the %s annotation",
+			pd.PreStop.SleepSeconds, maxSleepSeconds, PreStopSleepAnnotation)))
+	}
+
 	errs = append(errs, validateProbe(&pd.ReadinessProbe, fp.Child("readinessProbe"))...)
 	errs = append(errs, validateProbe(&pd.LivenessProbe, fp.Child("livenessProbe"))...)
 	errs = append(errs, validateProbe(&pd.StartupProbe, fp.Child("startupProbe"))...)
@@ -179,6 +187,7 @@ func validateExemptions(exemptions []Exemption, fp *field.Path) field.ErrorList 
 			}
 		}
 
+		errs = append(errs, validateWorkloadScope(&e, ep)...)
 		if len(e.Rules) == 0 && e.Mode == "" {
 			errs = append(errs, field.Required(ep.Child("rules"), `set rules (rule IDs, or "*" for all), mode, or both`))
 		}
@@ -189,6 +198,124 @@ func validateExemptions(exemptions []Exemption, fp *field.Path) field.ErrorList 
 		}
 		if e.Mode != "" {
 			errs = append(errs, validateMode(e.Mode, ep.Child("mode"))...)
+		}
+	}
+	return errs
+}
+
+// validateWorkloadScope checks the workloads and workloadSelector of an
+// exemption, at ep.
+func validateWorkloadScope(e *Exemption, ep *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for j, w := range e.Workloads {
+		wp := ep.Child("workloads").Index(j)
+		if w.Name == "" {
+			errs = append(errs, field.Required(wp.Child("name"), `name the workload, or give a glob such as "report-*"`))
+		}
+		for _, g := range []struct{ name, value string }{{"kind", w.Kind}, {"name", w.Name}} {
+			if _, err := path.Match(g.value, ""); err != nil {
+				errs = append(errs, field.Invalid(wp.Child(g.name), g.value, "must be a name or a glob (path.Match syntax)"))
+			}
+		}
+	}
+	if sel := e.WorkloadSelector; sel != nil {
+		sp := ep.Child("workloadSelector")
+		if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+			errs = append(errs, field.Invalid(sp, "{}",
+				"an empty selector matches every workload; add matchLabels or matchExpressions, or exempt the whole namespace without it"))
+		} else if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
+			errs = append(errs, field.Invalid(sp, field.OmitValueType{}, err.Error()))
+		}
+	}
+	if e.scoped() && e.Mode != "" {
+		errs = append(errs, field.Invalid(ep.Child("mode"), e.Mode,
+			"a mode applies to whole namespaces: remove workloads and workloadSelector, or exempt rules (\"*\" for all) instead of setting a mode"))
+	}
+	return errs
+}
+
+// profileLabelKeys are the namespace label keys outside ballast.dev/ that a
+// profile's namespaceSelector may use: set by the API server, not tenants.
+var profileLabelKeys = []string{"kubernetes.io/metadata.name"}
+
+// validateProfiles checks the profiles of s, whose effective specs are
+// set: their names, what they select, that no namespace name or glob is in
+// two of them, and the overrides, as they apply. A problem of the policy's
+// own rules or pod defaults is reported there, not again per profile.
+func validateProfiles(s *Spec, fp *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	names := map[string]bool{}
+	patterns := map[string]string{} // namespace name or glob -> profile
+	base := map[string]bool{}
+	for _, e := range slices.Concat(validateRules(&s.Rules, nil), validatePodDefaults(&s.PodDefaults, field.NewPath("podDefaults"))) {
+		base[e.Field] = true
+	}
+	for i := range s.Profiles {
+		p, pp := &s.Profiles[i], fp.Index(i)
+		switch {
+		case p.Name == "":
+			errs = append(errs, field.Required(pp.Child("name"), "name the profile: output names it where its values apply"))
+		case names[p.Name]:
+			errs = append(errs, field.Duplicate(pp.Child("name"), p.Name))
+		}
+		names[p.Name] = true
+
+		if len(p.Namespaces) == 0 && p.NamespaceSelector == nil {
+			errs = append(errs, field.Required(pp.Child("namespaces"), "set namespaces, namespaceSelector or both, to say which namespaces the profile is for"))
+		}
+		for j, ns := range p.Namespaces {
+			np := pp.Child("namespaces").Index(j)
+			if _, err := path.Match(ns, ""); err != nil || ns == "" {
+				errs = append(errs, field.Invalid(np, ns, `must be a namespace name or a glob such as "team-*" (path.Match syntax)`))
+				continue
+			}
+			if other, dup := patterns[ns]; dup && other != p.Name {
+				errs = append(errs, field.Invalid(np, ns, fmt.Sprintf(
+					"is also in profile %q: a namespace resolves to one profile; keep it in one of them", other)))
+			}
+			patterns[ns] = p.Name
+		}
+		if sel := p.NamespaceSelector; sel != nil {
+			errs = append(errs, validateProfileSelector(sel, pp.Child("namespaceSelector"))...)
+		}
+
+		if p.effective == nil {
+			continue // not defaulted: Validate is only ever given defaulted policies
+		}
+		for _, e := range validateRules(&p.effective.Rules, pp.Child("rules")) {
+			if rel, _ := strings.CutPrefix(e.Field, pp.String()+".rules."); !base[rel] {
+				errs = append(errs, e)
+			}
+		}
+		for _, e := range validatePodDefaults(&p.effective.PodDefaults, pp.Child("podDefaults")) {
+			if rel, _ := strings.CutPrefix(e.Field, pp.String()+"."); !base[rel] {
+				errs = append(errs, e)
+			}
+		}
+	}
+	return errs
+}
+
+// validateProfileSelector checks a profile's namespace selector: valid,
+// not empty, and on labels tenants cannot set, since a tenant who could
+// would pick its own profile.
+func validateProfileSelector(sel *metav1.LabelSelector, sp *field.Path) field.ErrorList {
+	if len(sel.MatchLabels) == 0 && len(sel.MatchExpressions) == 0 {
+		return field.ErrorList{field.Invalid(sp, "{}", "an empty selector matches every namespace; change the policy's own values instead")}
+	}
+	if _, err := metav1.LabelSelectorAsSelector(sel); err != nil {
+		return field.ErrorList{field.Invalid(sp, field.OmitValueType{}, err.Error())}
+	}
+	keys := slices.Collect(maps.Keys(sel.MatchLabels))
+	for _, r := range sel.MatchExpressions {
+		keys = append(keys, r.Key)
+	}
+	slices.Sort(keys)
+	var errs field.ErrorList
+	for _, k := range slices.Compact(keys) {
+		if !strings.HasPrefix(k, Prefix) && !slices.Contains(profileLabelKeys, k) {
+			errs = append(errs, field.Invalid(sp, k, fmt.Sprintf(
+				"select on labels only namespace admins may set: keys under %s (guarded by Ballast) or kubernetes.io/metadata.name; a tenant could set %q on its namespace and pick its own profile", Prefix, k)))
 		}
 	}
 	return errs

@@ -94,6 +94,30 @@ func TestValidate(t *testing.T) {
 		"maxUnavailable 100% is valid": {
 			change: func(p *Policy) { p.Spec.Rules.PDB.MaxUnavailable = new(intstr.FromString("100%")) },
 		},
+		"an exemption scoped to workloads is valid": {
+			change: exemption(with(func(e *Exemption) {
+				e.Workloads = []WorkloadMatch{{Kind: "Deployment", Name: "cert-manager-cainjector"}, {Name: "report-*"}}
+				e.WorkloadSelector = &metav1.LabelSelector{MatchLabels: map[string]string{"tier": "batch"}}
+			})),
+		},
+		"an exemption scoped to workloads cannot set a mode": {
+			change: exemption(with(func(e *Exemption) {
+				e.Workloads = []WorkloadMatch{{Name: "worker"}}
+				e.Mode = ModeOff
+			})),
+			want: []fieldError{{field.ErrorTypeInvalid, "spec.exemptions[0].mode", "a mode applies to whole namespaces"}},
+		},
+		"a workload without a name, a bad glob, an empty selector": {
+			change: exemption(with(func(e *Exemption) {
+				e.Workloads = []WorkloadMatch{{Kind: "Deployment"}, {Kind: "[", Name: "x"}}
+				e.WorkloadSelector = &metav1.LabelSelector{}
+			})),
+			want: []fieldError{
+				{field.ErrorTypeRequired, "spec.exemptions[0].workloads[0].name", "name the workload"},
+				{field.ErrorTypeInvalid, "spec.exemptions[0].workloads[1].kind", "a glob"},
+				{field.ErrorTypeInvalid, "spec.exemptions[0].workloadSelector", "matches every workload"},
+			},
+		},
 		"an unknown preStop strategy": {
 			change: func(p *Policy) { p.Spec.PodDefaults.PreStop.Strategy = "sidecar" },
 			want:   []fieldError{{field.ErrorTypeNotSupported, "spec.podDefaults.preStop.strategy", `"native", "exec"`}},

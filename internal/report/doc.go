@@ -8,5 +8,7 @@
 // The pieces both commands print alike live here too: a finding's lines
 // (FindingText), an exemption's terms (Exemption.Terms) and the JSON
 // encoding of a whole report (WriteJSON). How each command lays out a
-// whole report stays with the command's package.
+// whole report stays with the command's package; the formats CI systems
+// read (SARIF, JUnit XML, GitHub Actions annotations) are in the
+// subpackage ci.
 package report

@@ -19,12 +19,20 @@ type Object struct {
 	// Source is where the object comes from: the file:line where it
 	// starts for `ballast check`, "cluster" for `ballast audit`.
 	Source string `json:"source"`
+	// File and Line are Source's parts, for the formats that link to a
+	// file (SARIF, JUnit, GitHub annotations); Line is 0 when unknown. They
+	// are not part of the JSON, which has Source.
+	File string `json:"-"`
+	Line int    `json:"-"`
 	// Template is the chart template that rendered the object, from the
 	// `# Source:` comments of `helm template`.
 	Template string `json:"template,omitempty"`
 	// Mode is the mode the object was judged in; empty for kinds Ballast
 	// does not evaluate.
 	Mode policy.Mode `json:"mode,omitempty"`
+	// Profile names the policy profile whose values the object was judged
+	// by; empty when none applies.
+	Profile string `json:"profile,omitempty"`
 	// Allowed is false when the object would be denied.
 	Allowed bool `json:"allowed"`
 	// Skipped says why the object was not evaluated.
@@ -42,6 +50,15 @@ type Object struct {
 	// and ExpiredExemptions those that match it but have expired.
 	Exemptions        []Exemption `json:"exemptions,omitempty"`
 	ExpiredExemptions []Exemption `json:"expiredExemptions,omitempty"`
+}
+
+// QualifiedName returns namespace/name, or name for objects without a
+// namespace.
+func (o *Object) QualifiedName() string {
+	if o.Namespace == "" {
+		return o.Name
+	}
+	return o.Namespace + "/" + o.Name
 }
 
 // Mutation is one pod default, or an action Ballast takes for an object.
@@ -70,6 +87,9 @@ type Exemption struct {
 	Mode policy.Mode `json:"mode,omitempty"`
 	// Expires is when it stops applying; nil when it never does.
 	Expires *time.Time `json:"expires,omitempty"`
+	// Scope names the workloads it is scoped to; empty when it exempts
+	// whole namespaces.
+	Scope string `json:"scope,omitempty"`
 }
 
 // NewObject returns the verdict on an object from the engine's result.
@@ -82,6 +102,7 @@ func NewObject(apiVersion string, res engine.Result) Object {
 		Namespace:         res.Namespace,
 		Name:              res.Name,
 		Mode:              res.Mode,
+		Profile:           res.Profile,
 		Allowed:           res.Decision().Allowed,
 		Skipped:           res.Skipped,
 		Findings:          append(make([]validators.Finding, 0, len(res.Findings)), res.Findings...),
@@ -113,7 +134,7 @@ type Note struct {
 func NewExemptions(refs []policy.ExemptionRef) []Exemption {
 	var out []Exemption
 	for _, e := range refs {
-		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires})
+		out = append(out, Exemption{Name: e.Name, Reason: e.Reason, Owner: e.Owner, Rules: e.Rules, Mode: e.Mode, Expires: e.Expires, Scope: e.Scope})
 	}
 	return out
 }

@@ -31,6 +31,9 @@ func FindingText(f validators.Finding, indent string) string {
 //	rules min-replicas, spread; reason "rewrite"; owner team-a; expires 2099-01-01
 func (e Exemption) Terms(expiry func(time.Time) string) string {
 	var parts []string
+	if e.Scope != "" {
+		parts = append(parts, "for "+e.Scope)
+	}
 	if len(e.Rules) > 0 {
 		parts = append(parts, "rules "+strings.Join(e.Rules, ", "))
 	}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -92,6 +93,13 @@ type Config struct {
 	// its workload. Zero means audit.DefaultUnreadyAfter.
 	AuditUnreadyAfter time.Duration
 
+	// PolicyReports is the API the periodic audit publishes its results in,
+	// one report per namespace (internal/policyreport): auto (the
+	// OpenReports API if its CRD is installed, else wgpolicyk8s.io if
+	// its CRD is, else none), openreports or wgpolicyk8s. Empty or none
+	// publishes none. Only with AuditInterval.
+	PolicyReports policyreport.Format
+
 	// LeaderElection makes the leader-only runnables (the
 	// PodDisruptionBudget reconciler, the periodic audit) wait for the
 	// Lease LeaderElectionID.
@@ -138,6 +146,11 @@ func (c *Config) validate() error {
 	}
 	if _, err := c.Limits.WithDefaults(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.PolicyReports != "" {
+		if _, err := policyreport.ParseFormat(string(c.PolicyReports)); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if c.AuditUnreadyAfter < 0 {
 		errs = append(errs, fmt.Errorf("the audit's unready-after duration %s is negative", c.AuditUnreadyAfter))

@@ -20,6 +20,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/certwatcher"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
@@ -31,6 +32,7 @@ import (
 	"github.com/ballast-dev/ballast/internal/metrics"
 	"github.com/ballast-dev/ballast/internal/pdb"
 	"github.com/ballast-dev/ballast/internal/policyfile"
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -168,6 +170,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if cfg.AuditInterval > 0 {
+		reports, err := policyReports(mgr, scheme, cfg.PolicyReports)
+		if err != nil {
+			return nil, err
+		}
 		periodic, err := audit.NewPeriodic(audit.PeriodicOptions{
 			Reader:       mgr.GetAPIReader(), // it pages through Pods, which the cache does not hold
 			Policy:       policies,
@@ -176,6 +182,7 @@ func New(cfg Config) (*Server, error) {
 			Excluded:     excluded,
 			Registerer:   registerer,
 			Events:       mgr.GetEventRecorder(audit.EventRecorderName),
+			Reports:      reports,
 			Now:          cfg.Now,
 			Logger:       log.WithName("audit"),
 		})
@@ -224,6 +231,25 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	return s.Start(ctx)
+}
+
+// policyReports returns the writer of the periodic audit's policy reports
+// in format, or nil when it writes none. It reads and writes through a
+// client of its own: the manager's reads from the informer cache, which
+// holds only what admission reads.
+func policyReports(mgr manager.Manager, scheme *runtime.Scheme, format policyreport.Format) (audit.ReportWriter, error) {
+	if format == "" || format == policyreport.FormatNone {
+		return nil, nil
+	}
+	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: scheme, Mapper: mgr.GetRESTMapper(), HTTPClient: mgr.GetHTTPClient()})
+	if err != nil {
+		return nil, fmt.Errorf("creating the client of the policy reports: %w", err)
+	}
+	w, err := policyreport.NewWriter(policyreport.Options{Client: c, Format: format})
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
 }
 
 // tlsOptions configures the webhook server's TLS: the certificate from the

@@ -35,6 +35,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
@@ -44,11 +45,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/ballast-dev/ballast/internal/audit"
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/internal/server"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/metricstest"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/reportcrds"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -89,7 +92,8 @@ func TestServer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a control plane")
 	}
-	cp := controlplane.Start(t, controlplane.Options{})
+	// The OpenReports CRD, for the audit's policy reports.
+	cp := controlplane.Start(t, controlplane.Options{CRDDirectoryPaths: []string{reportcrds.OpenReports(t)}})
 
 	t.Run("health endpoints", func(t *testing.T) {
 		srv := startServer(t, cp.Config, nil)
@@ -168,6 +172,24 @@ func TestServer(t *testing.T) {
 		assert.Zero(t, failed.Load(), "requests failed during the rotation; last error: %v", lastErr.Load())
 	})
 
+	t.Run("every counter is exported at 0 from start-up", func(t *testing.T) {
+		srv := startServer(t, cp.Config, nil)
+		for name, labels := range map[string]map[string]string{
+			"ballast_internal_errors_total":     {"path": webhook.MutatePodsPath},
+			"ballast_reviews_refused_total":     {"path": webhook.ValidateWorkloadsPath, "reason": "busy"},
+			"ballast_admission_decisions_total": {"resource": "deployments", "operation": "CREATE", "decision": "denied", "mode": "enforce"},
+			"ballast_rule_findings_total":       {"resource": "deployments", "rule": "min-replicas", "action": "deny", "mode": "dryrun"},
+			"ballast_mutations_total":           {"rule": "prestop-hook", "mutator": "prestop-sleep", "mode": "warn"},
+			"ballast_policy_reload_total":       {"result": "failure"},
+			"ballast_pdb_actions_total":         {"action": "delete"},
+		} {
+			v, ok := metricstest.Value(t, srv.metrics, name, labels)
+			if assert.True(t, ok, "no series %s%v", name, labels) {
+				assert.Zero(t, v, "%s%v", name, labels)
+			}
+		}
+	})
+
 	t.Run("policy reload reaches the handlers", func(t *testing.T) {
 		srv := startServer(t, cp.Config, nil)
 		client := srv.client(t)
@@ -210,13 +232,22 @@ func TestServer(t *testing.T) {
 		assert.True(t, apierrors.IsNotFound(err), "a PodDisruptionBudget in kube-system, which the webhooks never see: %v", err)
 	})
 
-	t.Run("periodic audit on request", func(t *testing.T) {
-		srv := startServer(t, cp.Config, func(c *server.Config) { c.AuditInterval = time.Hour })
+	t.Run("periodic audit on request, with its policy reports", func(t *testing.T) {
+		srv := startServer(t, cp.Config, func(c *server.Config) {
+			c.AuditInterval = time.Hour
+			c.PolicyReports = policyreport.FormatAuto
+		})
 
 		require.Eventually(t, func() bool {
 			lastRun, _ := metricstest.Value(t, srv.metrics, audit.LastRunMetric, nil)
 			return lastRun > 0
 		}, waitFor, 50*time.Millisecond, "the audit never runs")
+		rep := &unstructured.Unstructured{}
+		rep.SetGroupVersionKind(policyreport.OpenReportsKind)
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.NoError(c, cp.Client.Get(t.Context(), client.ObjectKey{Namespace: "default", Name: policyreport.Name}, rep))
+		}, waitFor, 50*time.Millisecond, "auto writes the OpenReports Report of namespace default")
+		assert.Equal(t, policyreport.ManagedBy, rep.GetLabels()["app.kubernetes.io/managed-by"])
 	})
 
 	t.Run("shutdown finishes in-flight reviews", func(t *testing.T) {

@@ -52,8 +52,11 @@ func TestShutdownDrainsReviews(t *testing.T) {
 		t.Skip("starts a control plane")
 	}
 	const (
-		delay    = 1500 * time.Millisecond
-		liveRead = 300 * time.Millisecond // the API server's latency for a namespace GET
+		delay = 1500 * time.Millisecond
+		// The API server's latency for a namespace GET: long enough that
+		// reads are still in flight when the test sees the listener
+		// closed, which a loaded machine may see late.
+		liveRead = time.Second
 		timeout  = 10 * time.Second
 		workers  = 8
 		poll     = 5 * time.Millisecond

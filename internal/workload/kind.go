@@ -169,7 +169,7 @@ var kinds = []*Kind{
 		Name: KindDeployment, GVK: appsv1.SchemeGroupVersion.WithKind(KindDeployment), Resource: "deployments",
 		NewObject:   func() client.Object { return &appsv1.Deployment{} },
 		NewList:     func() client.ObjectList { return &appsv1.DeploymentList{} },
-		Neighbours:  NeedPDBs | NeedHPAs | NeedServices,
+		Neighbours:  NeedPDBs | NeedHPAs | NeedServices | NeedWorkloads,
 		PodOwner:    KindReplicaSet,
 		KeepsPDB:    true,
 		template:    func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.Deployment).Spec.Template) },
@@ -181,7 +181,7 @@ var kinds = []*Kind{
 		Name: KindStatefulSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindStatefulSet), Resource: "statefulsets",
 		NewObject:   func() client.Object { return &appsv1.StatefulSet{} },
 		NewList:     func() client.ObjectList { return &appsv1.StatefulSetList{} },
-		Neighbours:  NeedPDBs | NeedHPAs | NeedServices,
+		Neighbours:  NeedPDBs | NeedHPAs | NeedServices | NeedWorkloads,
 		PodOwner:    KindStatefulSet,
 		KeepsPDB:    true,
 		template:    func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.StatefulSet).Spec.Template) },
@@ -193,8 +193,9 @@ var kinds = []*Kind{
 		Name: KindDaemonSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindDaemonSet), Resource: "daemonsets",
 		NewObject: func() client.Object { return &appsv1.DaemonSet{} },
 		NewList:   func() client.ObjectList { return &appsv1.DaemonSetList{} },
-		// The PDB rules do not judge DaemonSets, but a DaemonSet's neighbours
-		// are read alike, so that every workload is judged with the same.
+		// The PDB rules do not judge DaemonSets, whose pod count is their
+		// node count, so the other workloads, which the PDB rules count
+		// beside a workload, are not read for them.
 		Neighbours: NeedPDBs | NeedHPAs | NeedServices,
 		PodOwner:   KindDaemonSet,
 		template:   func(o runtime.Object) podspec.Template { return inTemplate(&o.(*appsv1.DaemonSet).Spec.Template) },
@@ -207,7 +208,7 @@ var kinds = []*Kind{
 		Name: KindReplicaSet, GVK: appsv1.SchemeGroupVersion.WithKind(KindReplicaSet), Resource: "replicasets",
 		NewObject:                func() client.Object { return &appsv1.ReplicaSet{} },
 		NewList:                  func() client.ObjectList { return &appsv1.ReplicaSetList{} },
-		Neighbours:               NeedPDBs | NeedHPAs | NeedServices,
+		Neighbours:               NeedPDBs | NeedHPAs | NeedServices | NeedWorkloads,
 		PodOwner:                 KindReplicaSet,
 		JudgedUnlessControlledBy: KindDeployment,
 		NotANeighbour:            true,
@@ -220,7 +221,7 @@ var kinds = []*Kind{
 		Name: KindReplicationController, GVK: corev1.SchemeGroupVersion.WithKind(KindReplicationController), Resource: "replicationcontrollers",
 		NewObject:     func() client.Object { return &corev1.ReplicationController{} },
 		NewList:       func() client.ObjectList { return &corev1.ReplicationControllerList{} },
-		Neighbours:    NeedPDBs | NeedHPAs | NeedServices,
+		Neighbours:    NeedPDBs | NeedHPAs | NeedServices | NeedWorkloads,
 		PodOwner:      KindReplicationController,
 		NotANeighbour: true,
 		template: func(o runtime.Object) podspec.Template {

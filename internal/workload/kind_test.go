@@ -84,7 +84,10 @@ func TestNeighbours(t *testing.T) {
 	forDeployment := rel.For(deployment)
 	assert.Len(t, forDeployment.PDBs, 1)
 	assert.Len(t, forDeployment.HPAs, 1)
-	assert.Empty(t, forDeployment.Workloads, "a Deployment's rules read no other workload")
+	assert.Len(t, forDeployment.Workloads, 1, "a Deployment's rules count the other workloads a PDB selects")
+
+	daemonSet, _ := Named(KindDaemonSet)
+	assert.Empty(t, rel.For(daemonSet).Workloads, "a DaemonSet's rules read no other workload")
 
 	budget, _ := Named(KindPDB)
 	forPDB := rel.For(budget)

@@ -33,6 +33,19 @@ func OtherPDBSelects(w *Workload, pdbs []*policyv1.PodDisruptionBudget, except s
 	return nil
 }
 
+// CountedByPDB reports whether a PodDisruptionBudget of pdbs that selects
+// w's pods keeps a count of them available (spec.minAvailable): whether
+// that budget allows a disruption depends on the pods of every workload it
+// selects, so judging w needs them all known.
+func CountedByPDB(w *Workload, pdbs []*policyv1.PodDisruptionBudget) bool {
+	for _, pdb := range pdbs {
+		if pdb.Spec.MinAvailable != nil && SelectsPods(pdb, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // SelectsPods reports whether pdb selects the pods of w.
 func SelectsPods(pdb *policyv1.PodDisruptionBudget, w *Workload) bool {
 	return pdb != nil && sameNamespace(pdb.Namespace, w.Namespace) && Selects(pdb.Spec.Selector, w.TemplateLabels)

@@ -95,6 +95,19 @@ func (r *Related) Add(obj runtime.Object) bool {
 	return true
 }
 
+// CountsPods reports whether a PodDisruptionBudget among r.PDBs keeps a
+// count of pods available (spec.minAvailable). Only then do the rules for
+// a workload read the other workloads of its namespace (to count the pods
+// that budget selects), so a reader may leave them out otherwise.
+func (r *Related) CountsPods() bool {
+	for _, pdb := range r.PDBs {
+		if pdb.Spec.MinAvailable != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // For returns the neighbours the rules for kind k read, and none of the
 // others, so that every caller judges an object with exactly what the
 // webhook reads for it.

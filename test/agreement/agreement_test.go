@@ -368,7 +368,7 @@ func find(objects []report.Object, kind, name string) (report.Object, bool) {
 // bare returns o without what says where it was read from, a file or the
 // cluster.
 func bare(o report.Object) report.Object {
-	o.Source, o.Template = "", ""
+	o.Source, o.File, o.Line, o.Template = "", "", 0, ""
 	return o
 }
 

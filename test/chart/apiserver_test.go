@@ -59,11 +59,13 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/ballast-dev/ballast/internal/policy"
+	"github.com/ballast-dev/ballast/internal/policyreport"
 	"github.com/ballast-dev/ballast/internal/server"
 	testchart "github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/logbuf"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
+	"github.com/ballast-dev/ballast/internal/testutil/reportcrds"
 	"github.com/ballast-dev/ballast/internal/workload"
 	"github.com/ballast-dev/ballast/webhook"
 )
@@ -77,7 +79,8 @@ import (
 // run.
 func TestChartOnAnAPIServer(t *testing.T) {
 	helmBinary(t) // skip before starting anything when there is no helm
-	crds := []string{certManagerCRDs(t)}
+	// The OpenReports CRD too: the audit's policy reports.
+	crds := []string{certManagerCRDs(t), reportcrds.OpenReports(t)}
 	mon := findMonitoringCRDs(t)
 	if mon.dir != "" {
 		crds = append(crds, mon.dir)
@@ -857,6 +860,17 @@ func testServeAsServiceAccount(t *testing.T, cp *controlplane.ControlPlane, ns, 
 		resp := reviewAt(t, "https://127.0.0.1:"+strconv.Itoa(webhookPort)+webhook.ValidateWorkloadsPath, tlsSecret, &stored)
 		assert.True(t, resp.Allowed, "warn admits")
 		assert.Contains(t, resp.Warnings, "readiness-probe: pods get readinessProbe tcpSocket :8080 (web)")
+	})
+
+	t.Run("the audit keeps a policy report", func(t *testing.T) {
+		rep := &unstructured.Unstructured{}
+		rep.SetGroupVersionKind(policyreport.OpenReportsKind)
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			assert.NoError(c, cp.Client.Get(ctx, client.ObjectKey{Namespace: tenant.Name, Name: policyreport.Name}, rep))
+		}, 30*time.Second, 100*time.Millisecond, "audit.policyReports auto writes the tenant's Report, with the chart's permissions")
+		results, _, err := unstructured.NestedSlice(rep.Object, "results")
+		require.NoError(t, err)
+		assert.NotEmpty(t, results)
 	})
 
 	t.Run("the audit runs and records Events", func(t *testing.T) {

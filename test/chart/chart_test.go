@@ -160,6 +160,7 @@ func TestChartDeploymentRunsServe(t *testing.T) {
 	assert.Contains(t, ctr.Args, "--cert-dir=/tmp/k8s-webhook-server/serving-certs")
 	assert.Contains(t, ctr.Args, "--leader-elect=true")
 	assert.Contains(t, ctr.Args, "--audit-interval=10m")
+	assert.Contains(t, ctr.Args, "--audit-policy-reports=auto")
 	mounts := map[string]string{}
 	for _, m := range ctr.VolumeMounts {
 		mounts[m.Name] = m.MountPath
@@ -590,6 +591,9 @@ func TestChartRBAC(t *testing.T) {
 		{APIGroups: []string{""}, Resources: []string{"pods", "replicationcontrollers"}, Verbs: []string{"list"}},
 		{APIGroups: []string{"apps"}, Resources: []string{"replicasets"}, Verbs: []string{"list"}},
 	}
+	keep := []string{"get", "list", "create", "update", "delete"}
+	openReports := []rbacv1.PolicyRule{{APIGroups: []string{"openreports.io"}, Resources: []string{"reports"}, Verbs: keep}}
+	wgPolicy := []rbacv1.PolicyRule{{APIGroups: []string{"wgpolicyk8s.io"}, Resources: []string{"policyreports"}, Verbs: keep}}
 	leaderElection := []rbacv1.PolicyRule{
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, ResourceNames: []string{server.LeaderElectionID}, Verbs: []string{"get", "update"}},
@@ -601,16 +605,30 @@ func TestChartRBAC(t *testing.T) {
 		wantRole           []rbacv1.PolicyRule
 		wantServiceAccount string
 	}{
-		"the defaults":            {wantCluster: slices.Concat(cluster, audit), wantRole: leaderElection, wantServiceAccount: "ballast"},
+		"the defaults": {
+			wantCluster: slices.Concat(cluster, audit, openReports, wgPolicy), wantRole: leaderElection, wantServiceAccount: "ballast",
+		},
+		"policy reports in the OpenReports API": {
+			set:         []string{"audit.policyReports=openreports"},
+			wantCluster: slices.Concat(cluster, audit, openReports), wantRole: leaderElection, wantServiceAccount: "ballast",
+		},
+		"policy reports in the wgpolicyk8s.io API": {
+			set:         []string{"audit.policyReports=wgpolicyk8s"},
+			wantCluster: slices.Concat(cluster, audit, wgPolicy), wantRole: leaderElection, wantServiceAccount: "ballast",
+		},
+		"no policy reports": {
+			set:         []string{"audit.policyReports=none"},
+			wantCluster: slices.Concat(cluster, audit), wantRole: leaderElection, wantServiceAccount: "ballast",
+		},
 		"without the audit":       {set: []string{"audit.interval=0"}, wantCluster: cluster, wantRole: leaderElection, wantServiceAccount: "ballast"},
 		"an audit interval of 0s": {set: []string{"audit.interval=0s"}, wantCluster: cluster, wantRole: leaderElection, wantServiceAccount: "ballast"},
 		"without leader election": {
 			set:         []string{"leaderElection.enabled=false", "replicaCount=1"},
-			wantCluster: slices.Concat(cluster, audit), wantServiceAccount: "ballast",
+			wantCluster: slices.Concat(cluster, audit, openReports, wgPolicy), wantServiceAccount: "ballast",
 		},
 		"an existing ServiceAccount": {
 			set:         []string{"serviceAccount.create=false", "serviceAccount.name=platform-ballast"},
-			wantCluster: slices.Concat(cluster, audit), wantRole: leaderElection, wantServiceAccount: "platform-ballast",
+			wantCluster: slices.Concat(cluster, audit, openReports, wgPolicy), wantRole: leaderElection, wantServiceAccount: "platform-ballast",
 		},
 	}
 	for name, tc := range tests {

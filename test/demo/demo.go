@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/ballast-dev/ballast/internal/testutil/ballastserve"
 	"github.com/ballast-dev/ballast/internal/testutil/chart"
 	"github.com/ballast-dev/ballast/internal/testutil/controlplane"
 	"github.com/ballast-dev/ballast/internal/testutil/netutil"
@@ -129,7 +130,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		"--webhook-port=" + strconv.Itoa(install.LocalServingPort),
 		"--metrics-bind-address=" + metricsAddr,
 		"--health-probe-bind-address=" + healthAddr,
-		ballastShutdownFlag,
+		ballastserve.ShutdownFlag,
 	}
 	step = p.step("Starting Ballast: %s serve --policy-file=%s", cfg.Ballast, s.policyFile)
 	ballastLog := filepath.Join(dir, "ballast.log")
@@ -141,12 +142,12 @@ func run(ctx context.Context, cfg config) (err error) {
 		}
 		return withLogTail(err, ballastLog)
 	}
-	ballast, err := startBallast(ctx, cfg.Ballast, args, ballastLog, healthAddr)
+	ballast, err := ballastserve.Start(ctx, cfg.Ballast, args, ballastLog, healthAddr)
 	if err != nil {
 		return fail(err)
 	}
-	cleanups = append(cleanups, func() error { return withLogTail(ballast.stop(), ballastLog) })
-	step.donef("ready, pid %d, webhooks on port %d", ballast.cmd.Process.Pid, install.LocalServingPort)
+	cleanups = append(cleanups, func() error { return withLogTail(ballast.Stop(), ballastLog) })
+	step.donef("ready, pid %d, webhooks on port %d", ballast.Pid(), install.LocalServingPort)
 
 	step = p.step("Installing the webhook configurations, pointed at https://%s", net.JoinHostPort(install.LocalServingHost, strconv.Itoa(install.LocalServingPort)))
 	if err := install.Install(cp.Config); err != nil {

@@ -68,9 +68,17 @@ func (p *printer) report(d *deployer) {
 		s := d.settings(ns)
 		p.section(fmt.Sprintf("Namespace %s: mode %s, from the %s", ns.Name, s.Mode, s.ModeSource))
 		p.linef("%s", modeMeaning(s.Mode))
+		if s.Profile != "" {
+			p.linef("Profile %s applies: the policy's values with its overrides; here pods get a %ds preStop sleep and at least %d replicas are asked for.",
+				s.Profile, s.Spec.PodDefaults.PreStop.SleepSeconds, s.Spec.Rules.MinReplicas.Minimum)
+		}
 		for _, e := range s.Exemptions {
 			p.linef("Exemption %s is in force: rules %s. Reason: %s Owner: %s%s.",
 				e.Name, strings.Join(e.Rules, ", "), e.Reason, e.Owner, expiry(e.Expires))
+		}
+		for _, e := range s.ScopedExemptions() {
+			p.linef("Exemption %s is in force for %s only: rules %s. Reason: %s Owner: %s%s.",
+				e.Name, e.Scope, strings.Join(e.Rules, ", "), e.Reason, e.Owner, expiry(e.Expires))
 		}
 		for _, o := range d.outcomes {
 			if o.obj.GetNamespace() == ns.Name && !isPlatform(o.obj) {

@@ -34,7 +34,7 @@ func TestDemoSamples(t *testing.T) {
 	for _, ns := range d.namespaces() {
 		st := d.settings(ns)
 		modes[st.Mode] = true
-		exempted = exempted || len(st.Exemptions) > 0
+		exempted = exempted || len(st.Exemptions) > 0 || len(st.ScopedExemptions()) > 0
 		names[ns.Name] = true
 	}
 	for _, m := range policy.Modes {

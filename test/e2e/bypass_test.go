@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,7 +9,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -124,4 +127,38 @@ func testReplicaSets(t *testing.T, e *env) {
 		var list appsv1.ReplicaSetList
 		return e.admin.List(t.Context(), &list, client.InNamespace(ns)) == nil && len(list.Items) == 1
 	}, waitTimeout, pollInterval, "the Deployment controller creates its ReplicaSet unhindered")
+}
+
+// testPDBBothSides: a PodDisruptionBudget written before its workload, and
+// a workload scaled down under one, are judged on the workload: the denial
+// names the budget that would then allow no disruption.
+func testPDBBothSides(t *testing.T, e *env) {
+	ns := e.namespace(t, "drain", modeLabel(policy.ModeEnforce), policy.ModeEnforce)
+	guard := &policyv1.PodDisruptionBudget{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "guard"},
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			Selector:     &metav1.LabelSelector{MatchLabels: map[string]string{"app": "ledger"}},
+			MinAvailable: ptr.To(intstr.FromInt32(2)),
+		},
+	}
+	require.NoError(t, e.tenant.Create(t.Context(), guard), "no workload yet: the budget has no pods to count")
+
+	const denial = "pdb-allows-disruption: PDB guard (minAvailable 2) allows no disruption of its 2 pods"
+	d := compliantDeployment(ns, "ledger") // 2 replicas
+	var err error
+	require.Eventually(t, func() bool {
+		// Ballast learns of the budget from its informer cache, a moment
+		// after the API server stored it.
+		err = e.tenant.Create(t.Context(), d.DeepCopy(), client.DryRunAll)
+		return err != nil && strings.Contains(err.Error(), denial)
+	}, waitTimeout, pollInterval, "Ballast never judges Deployment ledger against PDB guard (last: %v)", err)
+	assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
+
+	d.Spec.Replicas = ptr.To[int32](3)
+	require.NoError(t, e.tenant.Create(t.Context(), d), "3 pods under minAvailable 2: one may go")
+	scale := &autoscalingv1.Scale{Spec: autoscalingv1.ScaleSpec{Replicas: 2}}
+	err = e.tenant.SubResource("scale").Update(t.Context(), d, client.WithSubResourceBody(scale))
+	require.Error(t, err, "scaling down until the budget allows no disruption is denied")
+	assert.True(t, verdict.IsDenial(err), "denied by Ballast: %v", err)
+	assert.Contains(t, err.Error(), denial)
 }

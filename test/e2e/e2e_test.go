@@ -28,6 +28,9 @@ func TestE2E(t *testing.T) {
 			{"namespace subresources: status and finalize cannot change ballast.dev/ keys either", testNamespaceSubresources},
 			{"kubectl scale: the scale subresource is judged like spec.replicas", testScale},
 			{"a ReplicaSet created directly is judged as a workload", testReplicaSets},
+			{"an exemption scoped to one workload exempts it alone", testWorkloadExemption},
+			{"a namespace profile's values judge its workloads, and the denial names it", testProfile},
+			{"a PDB that allows no disruption is caught on the workload too, whatever the order", testPDBBothSides},
 			{"server-side dry run: the same answer, nothing changed", testServerDryRun},
 			{"enforce namespace: an HPA with minReplicas 1 and a PDB with maxUnavailable 0 are denied", testDisruptionRules},
 		} {

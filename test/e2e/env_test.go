@@ -73,7 +73,20 @@ spec:
   rules:
     termination-grace:
       shutdownBudgetSeconds: 40
+  profiles:
+  - name: e2e-critical
+    namespaces: ["critical-*"]
+    rules:
+      min-replicas: {minimum: 3}
+    podDefaults:
+      preStop: {sleepSeconds: 20}
   exemptions:
+  - name: e2e-single-worker
+    namespaces: ["grain-*"]
+    workloads: [{kind: Deployment, name: worker}]
+    rules: [min-replicas]
+    reason: The end-to-end tests check that an exemption scoped to one workload exempts it alone.
+    owner: e2e
   - name: e2e-exempt
     namespaces: ["exempt-*"]
     rules: ["*"]

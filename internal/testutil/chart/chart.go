@@ -172,8 +172,16 @@ const LoopbackHost = "127.0.0.1"
 // certificate of its own. The webhooks are deep copied; h is left as it
 // is.
 func (h *Webhooks) InstallOptions(caBundle []byte, certDir string) (*envtest.WebhookInstallOptions, error) {
+	return h.InstallOptionsAt(LoopbackHost, caBundle, certDir)
+}
+
+// InstallOptionsAt is InstallOptions for a webhook server on host, an
+// address of this machine other than loopback (the node lab serves Ballast
+// on the node's address, as a webhook Service's endpoint would be); the
+// serving certificate must name host.
+func (h *Webhooks) InstallOptionsAt(host string, caBundle []byte, certDir string) (*envtest.WebhookInstallOptions, error) {
 	opts := &envtest.WebhookInstallOptions{
-		LocalServingHost:    LoopbackHost,
+		LocalServingHost:    host,
 		LocalServingCertDir: certDir,
 		LocalServingCAData:  caBundle,
 	}

@@ -2,19 +2,20 @@ package controlplane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/ballast-dev/ballast/internal/testutil/process"
 )
 
 // controllerManagerControllers are the kube-controller-manager controllers
@@ -57,7 +58,8 @@ const (
 )
 
 // startControllerManager runs kube-controller-manager against cp as the admin
-// user, with its output to out, and waits until its controllers act. The
+// user, with controllerManagerControllers and the more controllers, its
+// output to out, and waits until its controllers act. The
 // process is cp.controllerManager from then on, for Stop to stop, even when
 // the wait fails.
 //
@@ -67,7 +69,7 @@ const (
 // tokens of kubernetes.io/service-account-token secrets itself, so it gets
 // envtest's signing key: the API server accepts those tokens because it
 // verifies with the matching certificate.
-func startControllerManager(ctx context.Context, cp *ControlPlane, out io.Writer) error {
+func startControllerManager(ctx context.Context, cp *ControlPlane, more []string, out io.Writer) error {
 	saKey := filepath.Join(cp.Env.ControlPlane.GetAPIServer().CertDir, saSigningKeyFile)
 	if _, err := os.Stat(saKey); err != nil {
 		return fmt.Errorf("finding envtest's service-account signing key: %w", err)
@@ -82,7 +84,7 @@ func startControllerManager(ctx context.Context, cp *ControlPlane, out io.Writer
 		"--kubeconfig="+cp.KubeconfigPath,
 		"--authentication-kubeconfig="+cp.KubeconfigPath,
 		"--authorization-kubeconfig="+cp.KubeconfigPath,
-		"--controllers="+strings.Join(controllerManagerControllers, ","),
+		"--controllers="+strings.Join(append(slices.Clone(controllerManagerControllers), more...), ","),
 		"--use-service-account-credentials=true",
 		"--service-account-private-key-file="+saKey,
 		"--root-ca-file="+rootCA,
@@ -95,15 +97,10 @@ func startControllerManager(ctx context.Context, cp *ControlPlane, out io.Writer
 	)
 	cmd.Stdout = out
 	cmd.Stderr = out
-	killWithParent(cmd)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", path, err)
+	proc, err := process.Start(cmd)
+	if err != nil {
+		return err
 	}
-	proc := &runningProcess{cmd: cmd, exited: make(chan struct{})}
-	go func() {
-		proc.err = cmd.Wait()
-		close(proc.exited)
-	}()
 	cp.controllerManager = proc
 
 	if err := waitForControllers(ctx, cp.Client, proc); err != nil {
@@ -116,7 +113,7 @@ func startControllerManager(ctx context.Context, cp *ControlPlane, out io.Writer
 // the default service account of the default namespace. That takes working
 // credentials for the controllers, synced informers and a running controller,
 // so the other controllers are up too.
-func waitForControllers(ctx context.Context, c client.Client, proc *runningProcess) error {
+func waitForControllers(ctx context.Context, c client.Client, proc *process.Process) error {
 	deadline := time.NewTimer(controllerManagerReadyTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -131,8 +128,8 @@ func waitForControllers(ctx context.Context, c client.Client, proc *runningProce
 			return fmt.Errorf("getting service account %s: %w", key, err)
 		}
 		select {
-		case <-proc.exited:
-			return fmt.Errorf("process exited early: %w", proc.exitError())
+		case <-proc.Exited():
+			return fmt.Errorf("process exited early: %w", proc.ExitError())
 		case <-deadline.C:
 			return fmt.Errorf("service account %s not created within %s", key, controllerManagerReadyTimeout)
 		case <-ctx.Done():
@@ -140,44 +137,4 @@ func waitForControllers(ctx context.Context, c client.Client, proc *runningProce
 		case <-tick.C:
 		}
 	}
-}
-
-// runningProcess is a started command whose Wait runs in a goroutine.
-type runningProcess struct {
-	cmd    *exec.Cmd
-	exited chan struct{} // closed when Wait has returned
-	err    error         // Wait's result, readable once exited is closed
-}
-
-func (p *runningProcess) exitError() error {
-	if p.err == nil {
-		return errors.New("exit status 0")
-	}
-	return p.err
-}
-
-// stop sends SIGTERM, waits up to timeout and then kills the process. It
-// reports a process that had already exited, since nothing else should
-// stop it.
-func (p *runningProcess) stop(timeout time.Duration) error {
-	select {
-	case <-p.exited:
-		return fmt.Errorf("exited before it was stopped: %w", p.exitError())
-	default:
-	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("sending SIGTERM: %w", err)
-	}
-	timer := time.NewTimer(timeout)
-	defer timer.Stop()
-	select {
-	case <-p.exited:
-		return nil
-	case <-timer.C:
-	}
-	if err := p.cmd.Process.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("killing after %s without exiting on SIGTERM: %w", timeout, err)
-	}
-	<-p.exited
-	return fmt.Errorf("killed after %s without exiting on SIGTERM", timeout)
 }

@@ -19,6 +19,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/ballast-dev/ballast/internal/testutil/process"
 )
 
 // KubernetesVersion is the version of the control-plane binaries that Start
@@ -73,6 +75,11 @@ type Options struct {
 	// scheduler or kubelet.
 	ControllerManager bool
 
+	// MoreControllers names kube-controller-manager controllers to run
+	// besides those ControllerManager lists, e.g. "endpointslice" and
+	// "nodelifecycle" for a control plane with a node (test/nodelab).
+	MoreControllers []string
+
 	// Output returns the writer for the output of a process of the control
 	// plane: "etcd", "kube-apiserver" or "kube-controller-manager". It is
 	// called once per process, during New. Nil discards the output. Start
@@ -106,7 +113,7 @@ type ControlPlane struct {
 	// controller manager's CA file); Stop removes it.
 	dir string
 	// controllerManager is the running kube-controller-manager, if any.
-	controllerManager *runningProcess
+	controllerManager *process.Process
 
 	stopOnce sync.Once
 	stopErr  error
@@ -230,7 +237,7 @@ func (cp *ControlPlane) finishStart(ctx context.Context, opts Options) error {
 		return err
 	}
 	if opts.ControllerManager {
-		if err := startControllerManager(ctx, cp, output(opts.Output, "kube-controller-manager")); err != nil {
+		if err := startControllerManager(ctx, cp, opts.MoreControllers, output(opts.Output, "kube-controller-manager")); err != nil {
 			return fmt.Errorf("kube-controller-manager: %w", err)
 		}
 	}
@@ -245,7 +252,7 @@ func (cp *ControlPlane) Stop() error {
 	cp.stopOnce.Do(func() {
 		var errs []error
 		if cp.controllerManager != nil {
-			if err := cp.controllerManager.stop(controllerManagerStopTimeout); err != nil {
+			if err := cp.controllerManager.Stop(controllerManagerStopTimeout); err != nil {
 				errs = append(errs, fmt.Errorf("kube-controller-manager: %w", err))
 			}
 		}
