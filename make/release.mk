@@ -12,8 +12,9 @@ DIST_DIR ?= dist
 # the same image digest on any machine.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 RELEASE_COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
-# The binaries' platforms; the image's are PLATFORMS (make/chart.mk).
-BINARY_PLATFORMS  ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64
+# The binaries' platforms, those of the krew manifest template
+# (hack/release/krew); the image's are PLATFORMS (make/chart.mk).
+BINARY_PLATFORMS  ?= linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64
 # `go run` rather than a binary in bin/, which several work trees share:
 # the build cache makes it cheap, and each tree runs its own code.
 RELEASE       = $(GO) run ./hack/release

@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string) error {
 		o         release.Options
 		commit    = fs.String("commit", "", "the Git commit stamped into the binaries")
 		epoch     = fs.String("source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "the build time, in seconds since 1970 (SOURCE_DATE_EPOCH)")
-		platforms = fs.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64", "the binaries' platforms")
+		platforms = fs.String("platforms", "linux/amd64,linux/arm64,darwin/amd64,darwin/arm64,windows/amd64", "the binaries' platforms")
 		imagePlat = fs.String("image-platforms", "linux/amd64,linux/arm64", "the image's platforms")
 		tag       = fs.String("tag", "", "push: the image's tag, such as ghcr.io/ballast-dev/ballast:v0.1.0")
 		insecure  = fs.Bool("plain-http", false, "push: talk to the registry over plain HTTP")
@@ -61,7 +61,6 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.Stamp.Version, "version", "", "the version stamped into the binaries and the image, such as v0.1.0")
 	fs.StringVar(&o.Out, "out", "dist", "the output directory")
 	fs.StringVar(&o.Go, "go", "go", "the go command that builds the binaries")
-	fs.StringVar(&o.DownloadURL, "download-url", "", "where the release's files are published (default https://github.com/ballast-dev/ballast/releases/download/<version>)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -79,9 +78,6 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("-source-date-epoch %q: %w", *epoch, err)
 	}
 	o.Stamp.Commit, o.Stamp.Date = *commit, time.Unix(secs, 0).UTC()
-	if o.DownloadURL == "" {
-		o.DownloadURL = "https://github.com/ballast-dev/ballast/releases/download/" + o.Stamp.Version
-	}
 	if o.Dir, err = os.Getwd(); err != nil {
 		return err
 	}

@@ -43,6 +43,8 @@ const (
 	// KrewManifest is the krew plugin manifest, named as krew-index names
 	// it.
 	KrewManifest = "krew/ballast.yaml"
+	// KrewTemplate is the krew manifest's template, in the repository.
+	KrewTemplate = "hack/release/krew/ballast.yaml.tmpl"
 	// sourceURL is the project's repository.
 	sourceURL = "https://github.com/ballast-dev/ballast"
 )
@@ -61,14 +63,19 @@ type Options struct {
 	Platforms []string
 	// ImagePlatforms are the image's platforms, as linux/arch.
 	ImagePlatforms []string
-	// DownloadURL is where the release's files are published, the krew
-	// manifest's URIs: https://github.com/ballast-dev/ballast/releases/download/<version>.
-	DownloadURL string
 }
 
 // BinaryPath is where the binary of os/arch is in the output directory.
 func (o Options) BinaryPath(platform string) string {
-	return filepath.Join(o.Out, Project+"-"+strings.ReplaceAll(platform, "/", "-"))
+	return filepath.Join(o.Out, Project+"-"+strings.ReplaceAll(platform, "/", "-")+exe(platform))
+}
+
+// exe is the suffix of executables on the platform.
+func exe(platform string) string {
+	if strings.HasPrefix(platform, "windows/") {
+		return ".exe"
+	}
+	return ""
 }
 
 // Binaries builds the binary of each platform into the output directory,
@@ -157,41 +164,30 @@ func Image(o Options) (*image.Image, error) {
 
 // Dist builds everything a release publishes into the output directory:
 // the binaries of o.Platforms with their SBOMs, an archive of each (the
-// binary and LICENSE), the krew manifest, the image of o.ImagePlatforms,
-// and checksums.txt over every file at the top of the directory (so also
-// over files put there before, such as the packaged chart).
+// binary and LICENSE; .zip for Windows, else .tar.gz, named as the krew
+// manifest template expects), the krew manifest from that template, the
+// image of o.ImagePlatforms, and checksums.txt over every file at the top
+// of the directory (so also over files put there before, such as the
+// packaged chart).
 func Dist(ctx context.Context, o Options) error {
 	if err := Binaries(ctx, o, o.Platforms); err != nil {
 		return err
 	}
-	k := krew.Options{
-		Name:             Project,
-		Version:          o.Stamp.Version,
-		Homepage:         sourceURL,
-		ShortDescription: "Check workloads against reliability rules before they deploy",
-		Description: "Ballast checks Kubernetes workloads for the settings that keep a service up (replicas,\n" +
-			"PodDisruptionBudgets, probes, requests, a preStop sleep) and says how to fix them:\n" +
-			"`kubectl ballast check -f manifests/` offline, `kubectl ballast audit -A` on a live cluster.\n",
-	}
+	sums := map[string]string{}
 	for _, p := range o.Platforms {
-		goos, arch, _ := strings.Cut(p, "/")
-		name := Project + "-" + o.Stamp.Version + "-" + goos + "-" + arch + ".tar.gz"
-		out := filepath.Join(o.Out, name)
-		if err := archive.TarGz(out, []archive.Entry{
-			{Name: Project, Path: o.BinaryPath(p), Mode: 0o755},
-			{Name: "LICENSE", Path: filepath.Join(o.Dir, "LICENSE"), Mode: 0o644},
-		}, o.Stamp.Date); err != nil {
-			return err
-		}
-		sum, err := archive.SHA256(out)
+		name, err := archivePlatform(o, p)
 		if err != nil {
 			return err
 		}
-		k.Platforms = append(k.Platforms, krew.Platform{
-			OS: goos, Arch: arch, URI: strings.TrimSuffix(o.DownloadURL, "/") + "/" + name, SHA256: sum, Bin: Project,
-		})
+		if sums[name], err = archive.SHA256(filepath.Join(o.Out, name)); err != nil {
+			return err
+		}
 	}
-	manifest, err := krew.Manifest(k)
+	tmpl, err := os.ReadFile(filepath.Join(o.Dir, KrewTemplate))
+	if err != nil {
+		return fmt.Errorf("reading the krew manifest template: %w", err)
+	}
+	manifest, err := krew.Render(string(tmpl), o.Stamp.Version, sums)
 	if err != nil {
 		return err
 	}
@@ -206,6 +202,22 @@ func Dist(ctx context.Context, o Options) error {
 		return err
 	}
 	return checksums(o.Out)
+}
+
+// archivePlatform writes the archive of the platform's binary and
+// LICENSE, ballast_<version>_<os>_<arch>.tar.gz (.zip on Windows), and
+// returns its name.
+func archivePlatform(o Options, platform string) (string, error) {
+	goos, arch, _ := strings.Cut(platform, "/")
+	entries := []archive.Entry{
+		{Name: Project + exe(platform), Path: o.BinaryPath(platform), Mode: 0o755},
+		{Name: "LICENSE", Path: filepath.Join(o.Dir, "LICENSE"), Mode: 0o644},
+	}
+	base := Project + "_" + o.Stamp.Version + "_" + goos + "_" + arch
+	if goos == "windows" {
+		return base + ".zip", archive.Zip(filepath.Join(o.Out, base+".zip"), entries, o.Stamp.Date)
+	}
+	return base + ".tar.gz", archive.TarGz(filepath.Join(o.Out, base+".tar.gz"), entries, o.Stamp.Date)
 }
 
 // checksums writes checksums.txt over every regular file at the top of

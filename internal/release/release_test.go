@@ -29,6 +29,10 @@ func module(t *testing.T) string {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module github.com/ballast-dev/ballast\n\ngo 1.26\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, release.Package, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o600))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "LICENSE"), []byte("license\n"), 0o600))
+	tmpl, err := os.ReadFile(filepath.Join("..", "..", release.KrewTemplate))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(release.KrewTemplate)), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, release.KrewTemplate), tmpl, 0o600))
 	return dir
 }
 
@@ -42,9 +46,8 @@ func TestDist(t *testing.T) {
 			Dir:            dir,
 			Out:            t.TempDir(),
 			Stamp:          gobuild.Stamp{Version: "v1.2.3", Commit: "abc", Date: time.Unix(1700000000, 0)},
-			Platforms:      []string{"linux/amd64", "linux/arm64", "darwin/arm64"},
+			Platforms:      []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64", "windows/amd64"},
 			ImagePlatforms: []string{"linux/amd64", "linux/arm64"},
-			DownloadURL:    "https://example.com/download/v1.2.3/",
 		}
 		// A file put there before, as the Makefile puts the chart.
 		require.NoError(t, os.WriteFile(filepath.Join(o.Out, "ballast-1.2.3.tgz"), []byte("chart"), 0o600))
@@ -69,9 +72,11 @@ func TestDist(t *testing.T) {
 		}
 		assert.ElementsMatch(t, []string{
 			"ballast-1.2.3.tgz", "image.digest",
-			"ballast-darwin-arm64", "ballast-darwin-arm64.spdx.json", "ballast-v1.2.3-darwin-arm64.tar.gz",
-			"ballast-linux-amd64", "ballast-linux-amd64.spdx.json", "ballast-v1.2.3-linux-amd64.tar.gz",
-			"ballast-linux-arm64", "ballast-linux-arm64.spdx.json", "ballast-v1.2.3-linux-arm64.tar.gz",
+			"ballast-darwin-amd64", "ballast-darwin-amd64.spdx.json", "ballast_v1.2.3_darwin_amd64.tar.gz",
+			"ballast-darwin-arm64", "ballast-darwin-arm64.spdx.json", "ballast_v1.2.3_darwin_arm64.tar.gz",
+			"ballast-linux-amd64", "ballast-linux-amd64.spdx.json", "ballast_v1.2.3_linux_amd64.tar.gz",
+			"ballast-linux-arm64", "ballast-linux-arm64.spdx.json", "ballast_v1.2.3_linux_arm64.tar.gz",
+			"ballast-windows-amd64.exe", "ballast-windows-amd64.exe.spdx.json", "ballast_v1.2.3_windows_amd64.zip",
 		}, names)
 
 		var plugin struct {
@@ -90,10 +95,11 @@ func TestDist(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, yaml.Unmarshal(raw, &plugin))
 		assert.Equal(t, "v1.2.3", plugin.Spec.Version)
-		require.Len(t, plugin.Spec.Platforms, 3)
+		require.Len(t, plugin.Spec.Platforms, 5)
 		for _, p := range plugin.Spec.Platforms {
-			file := "ballast-v1.2.3-" + p.Selector.MatchLabels["os"] + "-" + p.Selector.MatchLabels["arch"] + ".tar.gz"
-			assert.Equal(t, "https://example.com/download/v1.2.3/"+file, p.URI)
+			file := p.URI[strings.LastIndex(p.URI, "/")+1:]
+			assert.Equal(t, "https://github.com/ballast-dev/ballast/releases/download/v1.2.3/"+file, p.URI)
+			assert.Contains(t, file, "_"+p.Selector.MatchLabels["os"]+"_"+p.Selector.MatchLabels["arch"]+".")
 			assert.Equal(t, listed[file], p.SHA256, "krew checks the archive it downloads")
 		}
 

@@ -1,10 +1,12 @@
 // Package archive writes the files of a release reproducibly: .tar.gz
-// archives whose entries carry one fixed time and numeric owners, and a
-// SHA-256 checksum list in the format `sha256sum -c` reads.
+// archives whose entries carry one fixed time and numeric owners, .zip
+// archives (for Windows) with one fixed time, and a SHA-256 checksum list
+// in the format `sha256sum -c` reads.
 package archive
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"bufio"
 	"compress/gzip"
 	"crypto/sha256"
@@ -59,31 +61,74 @@ func TarGz(out string, entries []Entry, t time.Time) (err error) {
 	return nil
 }
 
-func addFile(tw *tar.Writer, e Entry, t time.Time) error {
-	f, err := os.Open(e.Path)
+// Zip writes the entries, in order, into a new zip archive at out; every
+// entry has the time t.
+func Zip(out string, entries []Entry, t time.Time) (err error) {
+	f, err := os.Create(out)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", out, err)
+	}
+	defer func() {
+		if cerr := f.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing %s: %w", out, cerr)
+		}
+	}()
+	zw := zip.NewWriter(f)
+	for _, e := range entries {
+		if err := addZipFile(zw, e, t); err != nil {
+			return fmt.Errorf("adding %s to %s: %w", e.Path, out, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", out, err)
+	}
+	return nil
+}
+
+func addZipFile(zw *zip.Writer, e Entry, t time.Time) error {
+	data, err := readRegular(e.Path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	st, err := f.Stat()
+	hdr := &zip.FileHeader{Name: e.Name, Method: zip.Deflate, Modified: t.UTC()}
+	hdr.SetMode(os.FileMode(e.Mode))
+	w, err := zw.CreateHeader(hdr)
 	if err != nil {
 		return err
+	}
+	_, err = w.Write(data)
+	return err
+}
+
+// readRegular reads the regular file at path.
+func readRegular(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return errors.New("not a regular file")
+		return nil, errors.New("not a regular file")
+	}
+	return os.ReadFile(path)
+}
+
+func addFile(tw *tar.Writer, e Entry, t time.Time) error {
+	data, err := readRegular(e.Path)
+	if err != nil {
+		return err
 	}
 	hdr := &tar.Header{
 		Typeflag: tar.TypeReg,
 		Name:     e.Name,
 		Mode:     e.Mode,
-		Size:     st.Size(),
+		Size:     int64(len(data)),
 		ModTime:  t,
 		Format:   tar.FormatPAX,
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return err
 	}
-	_, err = io.Copy(tw, f)
+	_, err = tw.Write(data)
 	return err
 }
 

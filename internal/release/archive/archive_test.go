@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"archive/tar"
+	"archive/zip"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -103,4 +104,34 @@ func TestChecksums(t *testing.T) {
 	assert.Equal(t, sum("ay")+"  a.txt\n"+sum("bee")+"  b.txt\n", string(got))
 
 	require.ErrorContains(t, archive.Checksums(out, []string{filepath.Join(dir, "none")}), "no such file")
+}
+
+// TestZip checks the Windows archive's entries, and that the same files
+// give the same bytes whenever they are archived.
+func TestZip(t *testing.T) {
+	dir := t.TempDir()
+	entries := []archive.Entry{{Name: "ballast.exe", Path: write(t, dir, "bin", "binary"), Mode: 0o755}, {Name: "LICENSE", Path: write(t, dir, "lic", "license"), Mode: 0o644}}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	first, second := filepath.Join(dir, "a.zip"), filepath.Join(dir, "b.zip")
+	require.NoError(t, archive.Zip(first, entries, at))
+	require.NoError(t, os.Chtimes(entries[0].Path, time.Now(), time.Now()))
+	require.NoError(t, archive.Zip(second, entries, at))
+	a, err := os.ReadFile(first)
+	require.NoError(t, err)
+	b, err := os.ReadFile(second)
+	require.NoError(t, err)
+	assert.Equal(t, a, b, "the archive is reproducible")
+
+	zr, err := zip.OpenReader(first)
+	require.NoError(t, err)
+	defer zr.Close()
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		assert.True(t, f.Modified.Equal(at), f.Name)
+	}
+	assert.Equal(t, []string{"ballast.exe", "LICENSE"}, names)
+	assert.Equal(t, os.FileMode(0o755), zr.File[0].Mode().Perm())
+
+	require.ErrorContains(t, archive.Zip(filepath.Join(dir, "c.zip"), []archive.Entry{{Name: "x", Path: dir}}, at), "not a regular file")
 }

@@ -1,103 +1,43 @@
-// Package krew writes the krew plugin manifest of a release, so that
-// `kubectl krew install --manifest=ballast.yaml` (or, once the manifest is
-// in krew-index, `kubectl krew install ballast`) installs `ballast` as
-// `kubectl ballast`.
+// Package krew renders the krew plugin manifest of a release from its
+// template, hack/release/krew/ballast.yaml.tmpl, the way krew-release-bot
+// does, so that `kubectl krew install --manifest=ballast.yaml` installs
+// `ballast` as `kubectl ballast`, and the same template serves the bot's
+// pull requests to krew-index.
+//
+// The template uses the bot's two names: .TagName, the release tag, and
+// addURIAndSha "URL" .TagName, which writes the archive's uri and sha256
+// lines. Here the checksum comes from the archive the release built, found
+// by the URL's file name.
 package krew
 
 import (
-	"errors"
+	"bytes"
 	"fmt"
-
-	"sigs.k8s.io/yaml"
+	"path"
+	"strings"
+	"text/template"
 )
 
-// Platform is one archive of the release.
-type Platform struct {
-	// OS and Arch are krew's os and arch labels (GOOS and GOARCH).
-	OS, Arch string
-	// URI is where the release publishes the archive.
-	URI string
-	// SHA256 is the archive's checksum.
-	SHA256 string
-	// Bin is the binary's name in the archive.
-	Bin string
-}
-
-// Options say what the manifest describes.
-type Options struct {
-	// Name is the plugin's name: `kubectl <name>`.
-	Name string
-	// Version is the release, vX.Y.Z.
-	Version string
-	// Homepage is the project's page.
-	Homepage string
-	// ShortDescription and Description are what `kubectl krew info` shows.
-	ShortDescription, Description string
-	// Platforms are the release's archives.
-	Platforms []Platform
-}
-
-// manifest is krew's Plugin, krew.googlecontainertools.github.com/v1alpha2.
-type manifest struct {
-	APIVersion string   `json:"apiVersion"`
-	Kind       string   `json:"kind"`
-	Metadata   metadata `json:"metadata"`
-	Spec       spec     `json:"spec"`
-}
-
-type metadata struct {
-	Name string `json:"name"`
-}
-
-type spec struct {
-	Version          string     `json:"version"`
-	Homepage         string     `json:"homepage"`
-	ShortDescription string     `json:"shortDescription"`
-	Description      string     `json:"description"`
-	Platforms        []platform `json:"platforms"`
-}
-
-type platform struct {
-	Selector selector `json:"selector"`
-	URI      string   `json:"uri"`
-	SHA256   string   `json:"sha256"`
-	Bin      string   `json:"bin"`
-}
-
-type selector struct {
-	MatchLabels map[string]string `json:"matchLabels"`
-}
-
-// Manifest returns the plugin manifest, in YAML.
-func Manifest(opts Options) ([]byte, error) {
-	if opts.Name == "" || opts.Version == "" || len(opts.Platforms) == 0 {
-		return nil, errors.New("a krew manifest needs a name, a version and platforms")
-	}
-	m := manifest{
-		APIVersion: "krew.googlecontainertools.github.com/v1alpha2",
-		Kind:       "Plugin",
-		Metadata:   metadata{Name: opts.Name},
-		Spec: spec{
-			Version:          opts.Version,
-			Homepage:         opts.Homepage,
-			ShortDescription: opts.ShortDescription,
-			Description:      opts.Description,
+// Render renders the template text for the release tag, with the SHA-256
+// of each archive by its file name in sums. It fails when the template
+// names an archive that sums does not have.
+func Render(text, tag string, sums map[string]string) ([]byte, error) {
+	tmpl, err := template.New("krew").Option("missingkey=error").Funcs(template.FuncMap{
+		"addURIAndSha": func(url, tag string) (string, error) {
+			url = strings.ReplaceAll(url, "{{ .TagName }}", tag)
+			sum, ok := sums[path.Base(url)]
+			if !ok {
+				return "", fmt.Errorf("the release has no archive %s", path.Base(url))
+			}
+			return "uri: " + url + "\n    sha256: " + sum, nil
 		},
-	}
-	for _, p := range opts.Platforms {
-		if p.URI == "" || len(p.SHA256) != 64 || p.Bin == "" {
-			return nil, fmt.Errorf("platform %s/%s needs a URI, a SHA-256 and a binary", p.OS, p.Arch)
-		}
-		m.Spec.Platforms = append(m.Spec.Platforms, platform{
-			Selector: selector{MatchLabels: map[string]string{"os": p.OS, "arch": p.Arch}},
-			URI:      p.URI,
-			SHA256:   p.SHA256,
-			Bin:      p.Bin,
-		})
-	}
-	out, err := yaml.Marshal(m)
+	}).Parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("encoding the krew manifest: %w", err)
+		return nil, fmt.Errorf("parsing the krew manifest template: %w", err)
 	}
-	return out, nil
+	var out bytes.Buffer
+	if err := tmpl.Execute(&out, struct{ TagName string }{tag}); err != nil {
+		return nil, fmt.Errorf("rendering the krew manifest: %w", err)
+	}
+	return out.Bytes(), nil
 }

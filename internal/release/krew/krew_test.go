@@ -1,6 +1,7 @@
 package krew_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -11,64 +12,69 @@ import (
 	"github.com/ballast-dev/ballast/internal/release/krew"
 )
 
-var sum = strings.Repeat("ab", 32)
-
-func TestManifest(t *testing.T) {
-	out, err := krew.Manifest(krew.Options{
-		Name: "ballast", Version: "v1.2.3", Homepage: "https://example.com", ShortDescription: "short", Description: "long",
-		Platforms: []krew.Platform{
-			{OS: "linux", Arch: "amd64", URI: "https://example.com/ballast-v1.2.3-linux-amd64.tar.gz", SHA256: sum, Bin: "ballast"},
-			{OS: "darwin", Arch: "arm64", URI: "https://example.com/ballast-v1.2.3-darwin-arm64.tar.gz", SHA256: sum, Bin: "ballast"},
-		},
-	})
-	require.NoError(t, err)
-	want := `apiVersion: krew.googlecontainertools.github.com/v1alpha2
-kind: Plugin
-metadata:
-  name: ballast
-spec:
-  description: long
-  homepage: https://example.com
+const tmpl = `spec:
+  version: {{ .TagName }}
   platforms:
-  - bin: ballast
-    selector:
-      matchLabels:
-        arch: amd64
-        os: linux
-    sha256: ` + sum + `
-    uri: https://example.com/ballast-v1.2.3-linux-amd64.tar.gz
-  - bin: ballast
-    selector:
-      matchLabels:
-        arch: arm64
-        os: darwin
-    sha256: ` + sum + `
-    uri: https://example.com/ballast-v1.2.3-darwin-arm64.tar.gz
-  shortDescription: short
-  version: v1.2.3
+  - {{ addURIAndSha "https://example.com/{{ .TagName }}/ballast_{{ .TagName }}_linux_amd64.tar.gz" .TagName }}
+    bin: ballast
 `
-	assert.Equal(t, want, string(out))
-	var back map[string]any
-	require.NoError(t, yaml.Unmarshal(out, &back))
-}
 
-func TestManifestErrors(t *testing.T) {
-	ok := krew.Platform{OS: "linux", Arch: "amd64", URI: "https://example.com/a.tar.gz", SHA256: sum, Bin: "ballast"}
+func TestRender(t *testing.T) {
+	sum := strings.Repeat("ab", 32)
 	tests := map[string]struct {
-		opts krew.Options
-		want string
+		sums    map[string]string
+		want    string
+		wantErr string
 	}{
-		"no name":      {opts: krew.Options{Version: "v1", Platforms: []krew.Platform{ok}}, want: "a krew manifest needs a name, a version and platforms"},
-		"no platforms": {opts: krew.Options{Name: "b", Version: "v1"}, want: "a krew manifest needs a name, a version and platforms"},
-		"short sum": {opts: krew.Options{Name: "b", Version: "v1", Platforms: []krew.Platform{{OS: "linux", Arch: "arm64", URI: "u", SHA256: "ab", Bin: "b"}}},
-			want: "platform linux/arm64 needs a URI, a SHA-256 and a binary"},
-		"no uri": {opts: krew.Options{Name: "b", Version: "v1", Platforms: []krew.Platform{{OS: "darwin", Arch: "amd64", SHA256: sum, Bin: "b"}}},
-			want: "platform darwin/amd64 needs a URI, a SHA-256 and a binary"},
+		"the archive's checksum": {
+			sums: map[string]string{"ballast_v1.2.3_linux_amd64.tar.gz": sum},
+			want: "spec:\n  version: v1.2.3\n  platforms:\n  - uri: https://example.com/v1.2.3/ballast_v1.2.3_linux_amd64.tar.gz\n    sha256: " + sum + "\n    bin: ballast\n",
+		},
+		"an archive the release lacks": {
+			sums:    map[string]string{"ballast_v1.2.3_darwin_amd64.tar.gz": sum},
+			wantErr: "the release has no archive ballast_v1.2.3_linux_amd64.tar.gz",
+		},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			_, err := krew.Manifest(tc.opts)
-			require.EqualError(t, err, tc.want)
+			out, err := krew.Render(tmpl, "v1.2.3", tc.sums)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(out))
 		})
 	}
+}
+
+// TestRenderTheReleaseTemplate renders the repository's template: every
+// platform it lists gets its archive's checksum.
+func TestRenderTheReleaseTemplate(t *testing.T) {
+	text, err := os.ReadFile("../../../hack/release/krew/ballast.yaml.tmpl")
+	require.NoError(t, err)
+	sums := map[string]string{}
+	for _, p := range []string{"linux_amd64.tar.gz", "linux_arm64.tar.gz", "darwin_amd64.tar.gz", "darwin_arm64.tar.gz", "windows_amd64.zip"} {
+		sums["ballast_v1.2.3_"+p] = strings.Repeat("cd", 32)
+	}
+	out, err := krew.Render(string(text), "v1.2.3", sums)
+	require.NoError(t, err)
+	var plugin struct {
+		Spec struct {
+			Version   string `json:"version"`
+			Platforms []struct {
+				URI    string `json:"uri"`
+				SHA256 string `json:"sha256"`
+			} `json:"platforms"`
+		} `json:"spec"`
+	}
+	require.NoError(t, yaml.Unmarshal(out, &plugin))
+	assert.Equal(t, "v1.2.3", plugin.Spec.Version)
+	require.Len(t, plugin.Spec.Platforms, len(sums))
+	for _, p := range plugin.Spec.Platforms {
+		assert.Equal(t, sums[p.URI[strings.LastIndex(p.URI, "/")+1:]], p.SHA256, p.URI)
+	}
+
+	_, err = krew.Render("{{ .Nope }}", "v1", nil)
+	require.ErrorContains(t, err, "rendering the krew manifest")
 }
