@@ -2,6 +2,13 @@
 #
 # Ballast's image: one static binary on distroless, as a non-root user.
 #
+# Releases do not use this file: `make image` builds the image without a
+# container engine (hack/release, go-containerregistry), reproducibly, on
+# an empty base with only a passwd entry for 65532, and attaches an SBOM.
+# This Dockerfile builds the same binary (the same flags; a test keeps them
+# equal) on distroless, which adds CA certificates and time zones, for
+# those who build with Docker.
+#
 #   docker buildx build --platform linux/amd64,linux/arm64 \
 #     --build-arg VERSION=v0.1.0 --build-arg COMMIT=$(git rev-parse HEAD) \
 #     --build-arg DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ) \
@@ -31,7 +38,7 @@ RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS} GOARCH=${TARGETARCH} \
     go build -trimpath -buildvcs=false \
-      -ldflags "-s -w \
+      -ldflags "-s -w -buildid= \
         -X github.com/ballast-dev/ballast/internal/version.version=${VERSION} \
         -X github.com/ballast-dev/ballast/internal/version.commit=${COMMIT} \
         -X github.com/ballast-dev/ballast/internal/version.date=${DATE}" \

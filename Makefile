@@ -58,7 +58,7 @@ vet: ## Run go vet.
 	$(GO) vet ./...
 
 .PHONY: lint
-lint: golangci-lint ## Fail on unformatted code, golangci-lint findings (go vet among them) or an untidy go.mod.
+lint: golangci-lint lint-workflows ## Fail on unformatted code, golangci-lint findings (go vet among them), an untidy go.mod or actionlint findings in the workflows.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GOLANGCI_LINT) run
 	@$(GO) mod tidy -diff || { echo "go.mod or go.sum is not tidy: run 'go mod tidy'"; exit 1; }

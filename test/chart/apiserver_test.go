@@ -92,6 +92,7 @@ func TestChartOnAnAPIServer(t *testing.T) {
 	t.Run("the raw manifests apply", func(t *testing.T) { testRawManifestsApply(t, cp, mon) })
 	t.Run("cainjector fills the caBundle of the webhooks the e2e tests install", func(t *testing.T) { testCAInjection(t, cp) })
 	t.Run("helm install, ballast serve with the chart's permissions, helm upgrade", func(t *testing.T) { testHelmLifecycle(t, cp) })
+	t.Run("helm install from an OCI registry, the image by digest", func(t *testing.T) { testInstallFromRegistry(t, cp) })
 }
 
 // certManagerCRDs returns the directory of cert-manager's

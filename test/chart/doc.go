@@ -1,6 +1,8 @@
 // Package chart holds the tests of how Ballast is installed: the Helm chart
 // (charts/ballast) with each of its variants (charts/ballast/ci), the raw
-// manifests rendered from it (config/install) and the image (Dockerfile).
+// manifests rendered from it (config/install), the image (`make image`
+// and the Dockerfile, kept equal) and its publication: the image index and
+// the chart pushed to an in-process OCI registry and installed from there.
 //
 // The tests render the chart with a real helm and check what it renders:
 // the webhook configurations and the Deployment against what `ballast

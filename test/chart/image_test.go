@@ -16,6 +16,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ballast-dev/ballast/internal/release/gobuild"
+	"github.com/ballast-dev/ballast/internal/release/image"
 	"github.com/ballast-dev/ballast/internal/version"
 )
 
@@ -346,4 +348,62 @@ func sameMinor(a, b string) bool {
 	ap, err1 := strconv.Atoi(as[2])
 	bp, err2 := strconv.Atoi(bs[2])
 	return err1 == nil && err2 == nil && ap >= bp
+}
+
+// TestDockerfileBuildsWhatMakeImageBuilds checks that the Dockerfile
+// builds the binary `make image` builds (package gobuild): the same linker
+// flags and stamped variables; and runs it the same way: the same user
+// and entry point.
+func TestDockerfileBuildsWhatMakeImageBuilds(t *testing.T) {
+	split := func(ldflags string) (flags, stamped []string) {
+		fields := strings.Fields(ldflags)
+		for i := 0; i < len(fields); i++ {
+			if fields[i] == "-X" && i+1 < len(fields) {
+				name, _, _ := strings.Cut(fields[i+1], "=")
+				stamped = append(stamped, name)
+				i++
+				continue
+			}
+			flags = append(flags, fields[i])
+		}
+		return flags, stamped
+	}
+	dfFlags, dfStamped := split(dockerfileBuild(t).rawLDFlags)
+	mkFlags, mkStamped := split(gobuild.LDFlags(gobuild.Stamp{}))
+	assert.Equal(t, mkFlags, dfFlags, "the linker flags")
+	assert.Equal(t, mkStamped, dfStamped, "the variables stamped")
+
+	stages := parseDockerfile(t).stages
+	final := stages[len(stages)-1]
+	assert.Equal(t, []string{image.User}, final.find("USER"))
+	assert.Equal(t, []string{`["` + image.Entrypoint + `"]`}, final.find("ENTRYPOINT"))
+}
+
+// TestWorkflowsBuildWithTheDockerfilesGo checks that the GitHub Actions
+// workflows set up the Go version the Dockerfile builds with: a release is
+// reproducible only with the toolchain it was built with.
+func TestWorkflowsBuildWithTheDockerfilesGo(t *testing.T) {
+	goVersion := parseDockerfile(t).args["GO_VERSION"]
+	require.NotEmpty(t, goVersion)
+	for _, wf := range []string{".github/workflows/ci.yml", ".github/workflows/release.yml"} {
+		var w struct {
+			Jobs map[string]struct {
+				Steps []struct {
+					Uses string            `json:"uses"`
+					With map[string]string `json:"with"`
+				} `json:"steps"`
+			} `json:"jobs"`
+		}
+		require.NoError(t, yaml.Unmarshal(readRepoFile(t, wf), &w), wf)
+		setups := 0
+		for name, job := range w.Jobs {
+			for _, s := range job.Steps {
+				if strings.HasPrefix(s.Uses, "actions/setup-go@") {
+					setups++
+					assert.Equal(t, goVersion, s.With["go-version"], "%s: job %s", wf, name)
+				}
+			}
+		}
+		assert.Positive(t, setups, "%s sets up Go", wf)
+	}
 }
