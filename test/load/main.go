@@ -40,6 +40,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/ballast-dev/ballast/internal/testutil/measure"
 )
 
 // config is what the flags set.
@@ -104,7 +106,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	fmt.Printf("Ballast load test: kind=%s concurrency=%d requests=%d (cap %s) warm-up=%d namespaces=%d\n",
 		cfg.kind, cfg.concurrency, cfg.requests, cfg.duration, cfg.warmup, cfg.namespaces)
 	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, measure.LoadAverage())
 
 	started := time.Now()
 	t, err := startTarget(ctx, cfg.namespaces)
@@ -137,7 +139,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	res.print(os.Stdout, baseline, mem, loadAverage())
+	res.print(os.Stdout, baseline, mem, measure.LoadAverage())
 	if res.errors > 0 {
 		return fmt.Errorf("%d reviews failed; the first: %w", res.errors, res.firstErr)
 	}
