@@ -113,7 +113,7 @@ bench: ## Run the benchmarks (ns/op, allocs/op).
 
 # bench-ratios' settings: `make bench-ratios ROUNDS=21 BENCHTIME=5000x`.
 ROUNDS    ?= 11
-BENCHTIME ?= 2000x
+BENCHTIME ?= 10000x
 
 .PHONY: bench-ratios
 bench-ratios: ## Run each webhook handler's benchmark and the bare floor's in turn, ROUNDS times; print the median ratio and its range.

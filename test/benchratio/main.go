@@ -18,7 +18,7 @@
 //
 // Usage:
 //
-//	go run ./test/benchratio -rounds=11 -benchtime=2000x
+//	go run ./test/benchratio -rounds=11 -benchtime=10000x
 package main
 
 import (
@@ -61,7 +61,7 @@ type config struct {
 func main() {
 	var cfg config
 	flag.IntVar(&cfg.rounds, "rounds", 11, "rounds; each runs every handler's benchmark and the floor's once, in turn")
-	flag.StringVar(&cfg.benchtime, "benchtime", "2000x", "iterations of each benchmark in each round (-test.benchtime), a count such as 2000x")
+	flag.StringVar(&cfg.benchtime, "benchtime", "10000x", "iterations of each benchmark in each round (-test.benchtime), a count such as 2000x")
 	flag.StringVar(&cfg.goCmd, "go", "go", "the go command that builds the test binary")
 	flag.Parse()
 	if err := cfg.validate(); err != nil {
