@@ -20,10 +20,11 @@ func TestParseStatus(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	good := config{kind: kindPod, concurrency: 1, requests: 1, duration: time.Second, namespaces: 1}
 	require.NoError(t, good.validate())
+	assert.ErrorContains(t, (&config{kind: kindPod, concurrency: 1, requests: 1, duration: time.Second, namespaces: 1, cpuRounds: 1}).validate(), "-cpu-requests")
 
-	bad := config{kind: "service", duration: -time.Second, warmup: -1}
+	bad := config{kind: "service", duration: -time.Second, warmup: -1, cpuRounds: -1, generate: "127.0.0.1:1"}
 	err := bad.validate()
-	for _, want := range []string{"-kind", "-concurrency", "-requests", "-duration", "-warmup", "-namespaces"} {
+	for _, want := range []string{"-kind", "-concurrency", "-requests", "-duration", "-warmup", "-namespaces", "-cpu-rounds", "-generate needs -ca"} {
 		assert.ErrorContains(t, err, want)
 	}
 }
