@@ -56,10 +56,6 @@ func (r cpuRound) ratio() float64 {
 // runCPURounds runs the CPU rounds against t and prints each and their
 // summary.
 func runCPURounds(ctx context.Context, w io.Writer, cfg config, t *target) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return fmt.Errorf("finding the program to run as the load generator: %w", err)
-	}
 	fmt.Fprintf(w, "server CPU per review: %d rounds of %d reviews to Ballast and to the floor in turn, from a generator process\n", cfg.cpuRounds, cfg.cpuRequests)
 	idle, err := idleCPU(ctx, idleSpan)
 	if err != nil {
@@ -74,11 +70,12 @@ func runCPURounds(ctx context.Context, w io.Writer, cfg config, t *target) error
 			first, second = second, first
 		}
 		for _, b := range []*cpuBatch{first, second} {
+			var err error
 			addr := t.addr
 			if b == &r.floor {
 				addr = t.floor.addr
 			}
-			if *b, err = generate(ctx, exe, cfg, addr, t.caFile, b == &r.floor); err != nil {
+			if *b, err = generate(ctx, cfg, addr, t.caFile, b == &r.floor); err != nil {
 				return err
 			}
 		}
@@ -123,8 +120,9 @@ func printCPU(w io.Writer, rounds []cpuRound) error {
 // generate runs the generator (this program with -generate) to send
 // cfg.cpuRequests reviews to addr, and returns the CPU time that this
 // process and the generator spent meanwhile.
-func generate(ctx context.Context, exe string, cfg config, addr, caFile string, floor bool) (cpuBatch, error) {
-	cmd := exec.CommandContext(ctx, exe, "-generate="+addr, "-ca="+caFile, "-floor="+strconv.FormatBool(floor),
+func generate(ctx context.Context, cfg config, addr, caFile string, floor bool) (cpuBatch, error) {
+	// This very program, even should its file be rebuilt meanwhile.
+	cmd := exec.CommandContext(ctx, "/proc/self/exe", "-generate="+addr, "-ca="+caFile, "-floor="+strconv.FormatBool(floor),
 		"-kind="+cfg.kind, "-namespaces="+strconv.Itoa(cfg.namespaces), "-concurrency="+strconv.Itoa(cfg.concurrency),
 		"-requests="+strconv.Itoa(cfg.cpuRequests), "-duration="+cfg.duration.String())
 	before, err := processCPU()
