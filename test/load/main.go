@@ -33,7 +33,7 @@
 //
 // Usage:
 //
-//	go run ./test/load -kind=pod -concurrency=8 -requests=20000 -duration=60s
+//	go run ./test/load -kind=pod -concurrency=8 -requests=20000 -duration=60s -cpu-rounds=5 -cpu-requests=5000
 package main
 
 import (
