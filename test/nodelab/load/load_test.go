@@ -69,7 +69,10 @@ func TestRun(t *testing.T) {
 	res := Run(ctx, srv.URL, 100, time.Second, time.Now())
 	require.NotEmpty(t, res)
 	s := Summarize(res, nil)
-	assert.InDelta(t, 50, s.Sent, 10, "100/s for half a second")
+	// A fixed rate is a ceiling, never exceeded; a loaded machine may send
+	// fewer, so the floor is only that some were sent.
+	assert.Positive(t, s.Sent)
+	assert.LessOrEqual(t, s.Sent, 51, "100/s for half a second sends at most 51")
 	assert.InDelta(t, s.Sent/2, s.ByOutcome[Status5xx], 1, "every other request")
 	assert.Equal(t, s.ByOutcome[Status5xx], s.Failed)
 
