@@ -49,8 +49,9 @@ spec:
   mode: enforce
 `
 
-// pollInterval is how often the phases' conditions are checked.
-const pollInterval = time.Second
+// pollInterval is how often the phases' conditions are checked: about
+// as often as Prometheus scrapes, since each check reads the metrics.
+const pollInterval = 5 * time.Second
 
 // phaseTimeout bounds the wait for each phase.
 const phaseTimeout = 30 * time.Minute
