@@ -111,6 +111,14 @@ fuzz: ## Run each fuzz target for FUZZTIME (default 2m; `make fuzz FUZZTIME=30m`
 bench: ## Run the benchmarks (ns/op, allocs/op).
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
+# bench-ratios' settings: `make bench-ratios ROUNDS=21 BENCHTIME=5000x`.
+ROUNDS    ?= 11
+BENCHTIME ?= 10000x
+
+.PHONY: bench-ratios
+bench-ratios: ## Run each webhook handler's benchmark and the bare floor's in turn, ROUNDS times; print the median ratio and its range.
+	$(GO) run ./test/benchratio -rounds=$(ROUNDS) -benchtime=$(BENCHTIME)
+
 ##@ Build
 
 .PHONY: build

@@ -12,7 +12,12 @@ LOAD_BIN         ?= $(LOCALBIN)/ballast-load
 LOAD_CONCURRENCY ?= 8
 LOAD_REQUESTS    ?= 20000
 LOAD_DURATION    ?= 60s
-LOAD_FLAGS       ?= -concurrency=$(LOAD_CONCURRENCY) -requests=$(LOAD_REQUESTS) -duration=$(LOAD_DURATION)
+# Then the rounds of server CPU per review, Ballast's and the bare floor's
+# in turn (0 rounds for none).
+LOAD_CPU_ROUNDS   ?= 5
+LOAD_CPU_REQUESTS ?= 5000
+LOAD_FLAGS       ?= -concurrency=$(LOAD_CONCURRENCY) -requests=$(LOAD_REQUESTS) -duration=$(LOAD_DURATION) \
+	-cpu-rounds=$(LOAD_CPU_ROUNDS) -cpu-requests=$(LOAD_CPU_REQUESTS)
 # The memory test's program and its settings; `make memory-test MEMORY_NAMESPACES=2000`.
 MEMORY_BIN        ?= $(LOCALBIN)/ballast-memory
 MEMORY_NAMESPACES ?= 10000
@@ -34,7 +39,7 @@ attack-test: k8s-bins helm ## Attack `ballast serve`, run as the chart runs it, 
 	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) HELM=$(HELM) BALLAST_REQUIRE_ENVTEST=1 $(GO) test ./test/chart -run '^TestChartUnderAttack$$' -count=1 -v
 
 .PHONY: load-test
-load-test: k8s-bins ## Load-test the webhook over TLS on loopback: reviews/s, latency and peak memory, Pods then Deployments.
+load-test: k8s-bins ## Load-test the webhook over TLS on loopback: reviews/s, latency, peak memory, and server CPU per review against the bare floor's; Pods then Deployments.
 	$(GO) build -o $(LOAD_BIN) ./test/load
 	$(LOAD_BIN) -kind=pod $(LOAD_FLAGS)
 	$(LOAD_BIN) -kind=deployment $(LOAD_FLAGS)

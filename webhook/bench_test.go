@@ -24,6 +24,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 
+	"github.com/ballast-dev/ballast/internal/testutil/barefloor"
 	"github.com/ballast-dev/ballast/webhook"
 )
 
@@ -65,12 +66,7 @@ func BenchmarkBareFloor(b *testing.B) {
 	require.NoError(b, appsv1.AddToScheme(scheme))
 	dec := admission.NewDecoder(scheme)
 	floor := func(obj func() runtime.Object) http.Handler {
-		return withLogger(b, &admission.Webhook{Handler: admission.HandlerFunc(func(_ context.Context, req admission.Request) admission.Response {
-			if err := dec.DecodeRaw(req.Object, obj()); err != nil {
-				return admission.Errored(http.StatusBadRequest, err)
-			}
-			return admission.Allowed("")
-		})})
+		return withLogger(b, &admission.Webhook{Handler: barefloor.Handler(dec, obj)})
 	}
 	b.Run("pod", func(b *testing.B) {
 		serve(b, floor(func() runtime.Object { return &corev1.Pod{} }),

@@ -14,9 +14,10 @@ import (
 	admissionv1 "k8s.io/api/admission/v1"
 )
 
-// loader sends reviews to a target from concurrency workers.
+// loader sends reviews to a webhook server from concurrency workers.
 type loader struct {
-	target      *target
+	addr        string       // the server's host:port
+	client      *http.Client // trusts the server's certificate
 	reviews     []review
 	concurrency int
 }
@@ -71,13 +72,13 @@ func (l *loader) send(ctx context.Context, n int, limit time.Duration) *result {
 
 // do sends one review and checks the answer.
 func (l *loader) do(ctx context.Context, r *review) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+l.target.addr+r.path, bytes.NewReader(r.body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "https://"+l.addr+r.path, bytes.NewReader(r.body))
 	if err != nil {
 		return fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	resp, err := l.target.client.Do(req)
+	resp, err := l.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("POST %s: %w", r.path, err)
 	}

@@ -20,6 +20,12 @@
 // An answer that is not an HTTP 200 AdmissionReview with the request's UID
 // and the expected content counts as an error.
 //
+// Then it measures the server's CPU time per review, Ballast's against the
+// bare floor's (a server beside it, with the same TLS and certificate,
+// that decodes the review and the object and answers allowed), in
+// interleaved rounds, from a load generator in a process of its own: see
+// cpu.go.
+//
 // It stops by itself after -requests reviews or -duration, whichever comes
 // first, and listens on 127.0.0.1 only. The control-plane binaries come from
 // KUBEBUILDER_ASSETS or bin/k8s (`make k8s-bins`). `make load-test` runs it
@@ -27,7 +33,7 @@
 //
 // Usage:
 //
-//	go run ./test/load -kind=pod -concurrency=8 -requests=20000 -duration=60s
+//	go run ./test/load -kind=pod -concurrency=8 -requests=20000 -duration=60s -cpu-rounds=5 -cpu-requests=5000
 package main
 
 import (
@@ -40,6 +46,8 @@ import (
 	"runtime"
 	"syscall"
 	"time"
+
+	"github.com/ballast-dev/ballast/internal/testutil/measure"
 )
 
 // config is what the flags set.
@@ -50,6 +58,14 @@ type config struct {
 	duration    time.Duration
 	warmup      int
 	namespaces  int
+	cpuRounds   int
+	cpuRequests int
+
+	// The generator's mode (cpu.go): where to send, whom to trust, and
+	// whether the answers are the floor's.
+	generate string
+	caFile   string
+	floor    bool
 }
 
 func main() {
@@ -60,6 +76,11 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", time.Minute, "stop measuring after this long even if -requests are not all sent")
 	flag.IntVar(&cfg.warmup, "warmup", 500, "reviews sent first and left out of the figures (connections, caches)")
 	flag.IntVar(&cfg.namespaces, "namespaces", 50, "namespaces to seed, each with a Deployment, a PDB, an HPA and two Services; the reviews go round them")
+	flag.IntVar(&cfg.cpuRounds, "cpu-rounds", 5, "rounds of server CPU per review, Ballast's and the floor's in turn, after the figures; 0 for none")
+	flag.IntVar(&cfg.cpuRequests, "cpu-requests", 5000, "reviews to each server in each CPU round")
+	flag.StringVar(&cfg.generate, "generate", "", "internal: be the CPU rounds' load generator and send -requests reviews to this host:port")
+	flag.StringVar(&cfg.caFile, "ca", "", "internal: with -generate, the CA certificate to trust")
+	flag.BoolVar(&cfg.floor, "floor", false, "internal: with -generate, expect the floor's answers")
 	flag.Parse()
 
 	if err := cfg.validate(); err != nil {
@@ -68,7 +89,12 @@ func main() {
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, cfg)
+	var err error
+	if cfg.generate != "" {
+		err = runGenerator(ctx, cfg)
+	} else {
+		err = run(ctx, cfg)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "load: %v\n", err)
@@ -96,6 +122,15 @@ func (c *config) validate() error {
 	if c.namespaces < 1 {
 		errs = append(errs, errors.New("-namespaces must be at least 1"))
 	}
+	if c.cpuRounds < 0 {
+		errs = append(errs, errors.New("-cpu-rounds must not be negative"))
+	}
+	if c.cpuRounds > 0 && c.cpuRequests < 1 {
+		errs = append(errs, errors.New("-cpu-requests must be at least 1"))
+	}
+	if c.generate != "" && c.caFile == "" {
+		errs = append(errs, errors.New("-generate needs -ca"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -104,7 +139,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	fmt.Printf("Ballast load test: kind=%s concurrency=%d requests=%d (cap %s) warm-up=%d namespaces=%d\n",
 		cfg.kind, cfg.concurrency, cfg.requests, cfg.duration, cfg.warmup, cfg.namespaces)
 	fmt.Printf("machine: %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
-		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, measure.LoadAverage())
 
 	started := time.Now()
 	t, err := startTarget(ctx, cfg.namespaces)
@@ -123,7 +158,7 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	l := &loader{target: t, reviews: reviews, concurrency: cfg.concurrency}
+	l := &loader{addr: t.addr, client: t.client, reviews: reviews, concurrency: cfg.concurrency}
 	if cfg.warmup > 0 {
 		if warm := l.send(ctx, cfg.warmup, cfg.duration); warm.errors > 0 {
 			return fmt.Errorf("%d of %d warm-up reviews failed; the first: %w", warm.errors, warm.count(), warm.firstErr)
@@ -137,9 +172,16 @@ func run(ctx context.Context, cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	res.print(os.Stdout, baseline, mem, loadAverage())
+	res.print(os.Stdout, baseline, mem, measure.LoadAverage())
 	if res.errors > 0 {
 		return fmt.Errorf("%d reviews failed; the first: %w", res.errors, res.firstErr)
 	}
+	if cfg.cpuRounds == 0 {
+		return nil
+	}
+	if err := runCPURounds(ctx, os.Stdout, cfg, t); err != nil {
+		return err
+	}
+	fmt.Printf("load avg    %s at the end\n", measure.LoadAverage())
 	return nil
 }

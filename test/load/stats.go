@@ -6,12 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ballast-dev/ballast/internal/testutil/measure"
 )
 
 // result is what one round of load measured.
@@ -37,21 +38,11 @@ func (r *result) print(w io.Writer, before, after memory, load string) {
 	fmt.Fprintf(w, "reviews     %d in %s, %d errors\n", r.count(), r.elapsed.Round(time.Millisecond), r.errors)
 	fmt.Fprintf(w, "throughput  %.0f reviews/s\n", float64(r.count())/r.elapsed.Seconds())
 	fmt.Fprintf(w, "latency     p50 %s  p90 %s  p99 %s  max %s\n",
-		ms(percentile(r.latencies, 0.50)), ms(percentile(r.latencies, 0.90)),
-		ms(percentile(r.latencies, 0.99)), ms(percentile(r.latencies, 1)))
+		ms(measure.Percentile(r.latencies, 0.50)), ms(measure.Percentile(r.latencies, 0.90)),
+		ms(measure.Percentile(r.latencies, 0.99)), ms(measure.Percentile(r.latencies, 1)))
 	fmt.Fprintf(w, "memory      peak RSS %s (VmHWM of the whole process: Ballast, its cache and the load generator); %s before the load\n",
 		mib(after.peak), mib(before.rss))
 	fmt.Fprintf(w, "load avg    %s at the end\n", load)
-}
-
-// percentile returns the p-quantile (0 < p <= 1) of sorted by the
-// nearest-rank method, or 0 when sorted is empty.
-func percentile(sorted []time.Duration, p float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	i := int(math.Ceil(p*float64(len(sorted)))) - 1
-	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
 // ms formats d in milliseconds with two decimals.
@@ -109,17 +100,4 @@ func parseStatus(data []byte) (memory, error) {
 		return memory{}, errors.New("/proc/self/status has no VmRSS or no VmHWM")
 	}
 	return m, nil
-}
-
-// loadAverage returns the 1, 5 and 15 minute load averages, or "unknown".
-func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	fields := strings.Fields(string(data))
-	if len(fields) < 3 {
-		return "unknown"
-	}
-	return strings.Join(fields[:3], " ")
 }

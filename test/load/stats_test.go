@@ -8,29 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestPercentile(t *testing.T) {
-	var sorted []time.Duration
-	for i := 1; i <= 100; i++ {
-		sorted = append(sorted, time.Duration(i)*time.Millisecond)
-	}
-	tests := map[string]struct {
-		in   []time.Duration
-		p    float64
-		want time.Duration
-	}{
-		"median of 1..100":      {sorted, 0.50, 50 * time.Millisecond},
-		"p99 of 1..100":         {sorted, 0.99, 99 * time.Millisecond},
-		"max":                   {sorted, 1, 100 * time.Millisecond},
-		"p99 of a single value": {sorted[:1], 0.99, time.Millisecond},
-		"empty":                 {nil, 0.5, 0},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			assert.Equal(t, tc.want, percentile(tc.in, tc.p))
-		})
-	}
-}
-
 func TestParseStatus(t *testing.T) {
 	m, err := parseStatus([]byte("Name:\tload\nVmPeak:\t 2000000 kB\nVmHWM:\t   102400 kB\nVmRSS:\t    51200 kB\nThreads:\t12\n"))
 	require.NoError(t, err)
@@ -43,10 +20,11 @@ func TestParseStatus(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	good := config{kind: kindPod, concurrency: 1, requests: 1, duration: time.Second, namespaces: 1}
 	require.NoError(t, good.validate())
+	assert.ErrorContains(t, (&config{kind: kindPod, concurrency: 1, requests: 1, duration: time.Second, namespaces: 1, cpuRounds: 1}).validate(), "-cpu-requests")
 
-	bad := config{kind: "service", duration: -time.Second, warmup: -1}
+	bad := config{kind: "service", duration: -time.Second, warmup: -1, cpuRounds: -1, generate: "127.0.0.1:1"}
 	err := bad.validate()
-	for _, want := range []string{"-kind", "-concurrency", "-requests", "-duration", "-warmup", "-namespaces"} {
+	for _, want := range []string{"-kind", "-concurrency", "-requests", "-duration", "-warmup", "-namespaces", "-cpu-rounds", "-generate needs -ca"} {
 		assert.ErrorContains(t, err, want)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -51,11 +52,14 @@ spec:
   mode: warn
 `
 
-// target is a running control plane with Ballast serving its webhooks.
+// target is a running control plane with Ballast serving its webhooks,
+// and the bare floor beside it.
 type target struct {
 	cp      *controlplane.ControlPlane
 	dir     string
 	addr    string // the webhook server's host:port
+	floor   *floorServer
+	caFile  string // the CA's certificate, which the load generator trusts
 	client  *http.Client
 	stopSrv context.CancelFunc
 	stopped chan struct{} // closed once the server has stopped
@@ -141,17 +145,30 @@ func startTarget(ctx context.Context, namespaces int) (_ *target, err error) {
 		return t, fmt.Errorf("waiting for Ballast to be ready: %w", err)
 	}
 
-	// Like the API server: kept-alive HTTP/1.1 connections, the serving
-	// certificate verified against the webhook configuration's CA.
-	t.client = &http.Client{
+	if t.floor, err = startFloor(chart.LoopbackHost, certDir); err != nil {
+		return t, err
+	}
+	t.caFile = filepath.Join(t.dir, "ca.crt")
+	if err := os.WriteFile(t.caFile, ca.CertPEM(), 0o600); err != nil {
+		return t, fmt.Errorf("writing the CA's certificate: %w", err)
+	}
+
+	t.client = newClient(ca.Pool())
+	return t, nil
+}
+
+// newClient returns a client that sends reviews as the API server does:
+// kept-alive HTTP/1.1 connections, the serving certificate verified
+// against the webhook configuration's CA, roots.
+func newClient(roots *x509.CertPool) *http.Client {
+	return &http.Client{
 		Timeout: requestTimeout,
 		Transport: &http.Transport{
-			TLSClientConfig:     &tls.Config{RootCAs: ca.Pool(), ServerName: chart.LoopbackHost, MinVersion: tls.VersionTLS12},
+			TLSClientConfig:     &tls.Config{RootCAs: roots, ServerName: chart.LoopbackHost, MinVersion: tls.VersionTLS12},
 			MaxIdleConnsPerHost: 1024,
 			ForceAttemptHTTP2:   false,
 		},
 	}
-	return t, nil
 }
 
 // stop stops Ballast and the control plane and removes the temporary
@@ -160,6 +177,11 @@ func (t *target) stop() error {
 	var errs []error
 	if t.client != nil {
 		t.client.CloseIdleConnections()
+	}
+	if t.floor != nil {
+		if err := t.floor.stop(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if t.stopSrv != nil {
 		t.stopSrv()

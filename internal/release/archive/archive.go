@@ -32,38 +32,41 @@ type Entry struct {
 
 // TarGz writes the entries, in order, into a new gzipped tar at out; every
 // entry has the time t and is owned by 0:0.
-func TarGz(out string, entries []Entry, t time.Time) (err error) {
-	f, err := os.Create(out)
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", out, err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("closing %s: %w", out, cerr)
+func TarGz(out string, entries []Entry, t time.Time) error {
+	return create(out, func(f io.Writer) error {
+		gz, err := gzip.NewWriterLevel(f, gzip.BestCompression)
+		if err != nil {
+			return err
 		}
-	}()
-	gz, err := gzip.NewWriterLevel(f, gzip.BestCompression)
-	if err != nil {
-		return err
-	}
-	tw := tar.NewWriter(gz)
-	for _, e := range entries {
-		if err := addFile(tw, e, t); err != nil {
-			return fmt.Errorf("adding %s to %s: %w", e.Path, out, err)
+		tw := tar.NewWriter(gz)
+		for _, e := range entries {
+			if err := addFile(tw, e, t); err != nil {
+				return fmt.Errorf("adding %s: %w", e.Path, err)
+			}
 		}
-	}
-	if err := tw.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	if err := gz.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", out, err)
-	}
-	return nil
+		if err := tw.Close(); err != nil {
+			return err
+		}
+		return gz.Close()
+	})
 }
 
 // Zip writes the entries, in order, into a new zip archive at out; every
 // entry has the time t.
-func Zip(out string, entries []Entry, t time.Time) (err error) {
+func Zip(out string, entries []Entry, t time.Time) error {
+	return create(out, func(f io.Writer) error {
+		zw := zip.NewWriter(f)
+		for _, e := range entries {
+			if err := addZipFile(zw, e, t); err != nil {
+				return fmt.Errorf("adding %s: %w", e.Path, err)
+			}
+		}
+		return zw.Close()
+	})
+}
+
+// create writes a new file at out with write, and closes it.
+func create(out string, write func(io.Writer) error) (err error) {
 	f, err := os.Create(out)
 	if err != nil {
 		return fmt.Errorf("creating %s: %w", out, err)
@@ -73,13 +76,7 @@ func Zip(out string, entries []Entry, t time.Time) (err error) {
 			err = fmt.Errorf("closing %s: %w", out, cerr)
 		}
 	}()
-	zw := zip.NewWriter(f)
-	for _, e := range entries {
-		if err := addZipFile(zw, e, t); err != nil {
-			return fmt.Errorf("adding %s to %s: %w", e.Path, out, err)
-		}
-	}
-	if err := zw.Close(); err != nil {
+	if err := write(f); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	return nil
