@@ -18,6 +18,10 @@ LOAD_CPU_ROUNDS   ?= 5
 LOAD_CPU_REQUESTS ?= 5000
 LOAD_FLAGS       ?= -concurrency=$(LOAD_CONCURRENCY) -requests=$(LOAD_REQUESTS) -duration=$(LOAD_DURATION) \
 	-cpu-rounds=$(LOAD_CPU_ROUNDS) -cpu-requests=$(LOAD_CPU_REQUESTS)
+# The memory test's program and its settings; `make memory-test MEMORY_NAMESPACES=2000`.
+MEMORY_BIN        ?= $(LOCALBIN)/ballast-memory
+MEMORY_NAMESPACES ?= 10000
+MEMORY_FLAGS      ?= -namespaces=$(MEMORY_NAMESPACES)
 # Flags for `go test` in test-e2e, e.g. E2E_FLAGS=-v.
 E2E_FLAGS ?=
 
@@ -39,3 +43,8 @@ load-test: k8s-bins ## Load-test the webhook over TLS on loopback: reviews/s, la
 	$(GO) build -o $(LOAD_BIN) ./test/load
 	$(LOAD_BIN) -kind=pod $(LOAD_FLAGS)
 	$(LOAD_BIN) -kind=deployment $(LOAD_FLAGS)
+
+.PHONY: memory-test
+memory-test: k8s-bins build ## Seed MEMORY_NAMESPACES namespaces (2 Deployments each), run `ballast serve` as the chart does; print its RSS and Go heap at ready, steady and after an audit.
+	$(GO) build -o $(MEMORY_BIN) ./test/memory
+	KUBEBUILDER_ASSETS=$(K8S_BIN_DIR) $(MEMORY_BIN) -ballast bin/ballast $(MEMORY_FLAGS)

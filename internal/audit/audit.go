@@ -352,6 +352,10 @@ func (a *auditor) collect(k *objectKind, obj runtime.Object) {
 		a.evaluatePod(s, pod)
 		return
 	}
+	// Kept until the namespace is done: without the metadata no rule
+	// reads, which would otherwise keep every budget's managedFields, and
+	// the pages they came in, for the whole run.
+	workload.DropHeavyMetadata(obj)
 	s.related.Add(obj)
 	o, ok := obj.(client.Object)
 	if !ok || !k.model.IsWorkload() {

@@ -209,10 +209,15 @@ func (w *watcher) policyChanges(policies PolicySource, interval time.Duration) s
 }
 
 // list returns the workloads of the watcher's kind in namespace, or in
-// every namespace for metav1.NamespaceAll.
+// every namespace for metav1.NamespaceAll. They are the informer cache's
+// own objects, not copies (client.UnsafeDisableDeepCopy): the watcher runs
+// on every event of every budget, namespace and policy change, and only
+// reads their names and selectors, so copying them would cost an
+// allocation of each workload of the namespace per event, and of every
+// workload of the cluster per policy change. They must not be modified.
 func (w *watcher) list(ctx context.Context, namespace string) ([]client.Object, error) {
 	list := w.kind.NewList()
-	if err := w.client.List(ctx, list, client.InNamespace(namespace)); err != nil {
+	if err := w.client.List(ctx, list, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing %ss: %w", w.kind.Name, err)
 	}
 	items, err := meta.ExtractList(list)

@@ -3,15 +3,12 @@ package server
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-)
 
-// lastAppliedAnnotation holds `kubectl apply`'s copy of the whole object as
-// last applied: as large as the object itself, and read by nobody here.
-const lastAppliedAnnotation = corev1.LastAppliedConfigAnnotation
+	"github.com/ballast-dev/ballast/internal/workload"
+)
 
 // cacheOptions configures the manager's informer cache to hold only the
 // objects the handlers read, with only the fields they read.
@@ -50,37 +47,18 @@ func cacheOptions() cache.Options {
 	}
 }
 
-// stripMetadata is the cache transform of every kind but the workloads:
-// see dropHeavyMetadata.
+// stripMetadata is the cache transform of every kind but the workloads
+// and Services: see workload.DropHeavyMetadata.
 func stripMetadata(in any) (any, error) {
-	dropHeavyMetadata(in)
+	workload.DropHeavyMetadata(in)
 	return in, nil
 }
 
-// dropHeavyMetadata drops managedFields and the last-applied-configuration
-// annotation of an object entering the cache. Anything that is not an
-// object, such as a deletion tombstone, is left alone.
-func dropHeavyMetadata(in any) {
-	obj, err := meta.Accessor(in)
-	if err != nil {
-		return
-	}
-	if obj.GetManagedFields() != nil {
-		obj.SetManagedFields(nil)
-	}
-	if ann := obj.GetAnnotations(); ann != nil {
-		if _, ok := ann[lastAppliedAnnotation]; ok {
-			delete(ann, lastAppliedAnnotation)
-			obj.SetAnnotations(ann)
-		}
-	}
-}
-
 // stripWorkload reduces a Deployment, StatefulSet or DaemonSet to its metadata (see
-// dropHeavyMetadata), spec.replicas, spec.selector and the pod template's
+// workload.DropHeavyMetadata), spec.replicas, spec.selector and the pod template's
 // labels; its status goes too. Applied twice, it gives the same result.
 func stripWorkload(in any) (any, error) {
-	dropHeavyMetadata(in)
+	workload.DropHeavyMetadata(in)
 	switch o := in.(type) {
 	case *appsv1.Deployment:
 		return &appsv1.Deployment{
@@ -115,12 +93,12 @@ func stripWorkload(in any) (any, error) {
 	return in, nil
 }
 
-// stripService reduces a Service to its metadata (see dropHeavyMetadata)
+// stripService reduces a Service to its metadata (see workload.DropHeavyMetadata)
 // and what tells which pod ports receive traffic: its selector, type, ports
 // and publishNotReadyAddresses (workload.RouteTo). Its cluster IPs, status
 // and the rest go. Applied twice, it gives the same result.
 func stripService(in any) (any, error) {
-	dropHeavyMetadata(in)
+	workload.DropHeavyMetadata(in)
 	svc, ok := in.(*corev1.Service)
 	if !ok {
 		return in, nil

@@ -26,8 +26,8 @@ func fullDeployment() *appsv1.Deployment {
 			Namespace: "team-a",
 			Labels:    map[string]string{"app": "shop"},
 			Annotations: map[string]string{
-				lastAppliedAnnotation: `{"kind":"Deployment","spec":{"...":"the whole object again"}}`,
-				"team":                "a",
+				corev1.LastAppliedConfigAnnotation: `{"kind":"Deployment","spec":{"...":"the whole object again"}}`,
+				"team":                             "a",
 			},
 			ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl", Operation: metav1.ManagedFieldsOperationApply}},
 		},
@@ -158,7 +158,7 @@ func TestCacheOptions(t *testing.T) {
 		assert.Empty(t, got.Spec.Template.Spec.Containers)
 		assert.Nil(t, got.Spec.Template.Annotations)
 		assert.Nil(t, got.ManagedFields)
-		assert.NotContains(t, got.Annotations, lastAppliedAnnotation)
+		assert.NotContains(t, got.Annotations, corev1.LastAppliedConfigAnnotation)
 		assert.Equal(t, "a", got.Annotations["team"])
 		assert.NotEmpty(t, got.UID, "the PDB reconciler sets owner references from it")
 	})
