@@ -146,27 +146,20 @@ func SHA256(path string) (string, error) {
 // Checksums writes to out the SHA-256 of each file, one "<hex>  <base
 // name>" line each, sorted by name: the format of `sha256sum -c`, run in
 // the files' directory.
-func Checksums(out string, files []string) (err error) {
+func Checksums(out string, files []string) error {
 	sorted := append([]string(nil), files...)
 	sort.Slice(sorted, func(i, j int) bool { return filepath.Base(sorted[i]) < filepath.Base(sorted[j]) })
-	f, err := os.Create(out)
-	if err != nil {
-		return fmt.Errorf("creating %s: %w", out, err)
-	}
-	defer func() {
-		if cerr := f.Close(); cerr != nil && err == nil {
-			err = fmt.Errorf("closing %s: %w", out, cerr)
+	return create(out, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		for _, p := range sorted {
+			sum, err := SHA256(p)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(w, "%s  %s\n", sum, filepath.Base(p)); err != nil {
+				return err
+			}
 		}
-	}()
-	w := bufio.NewWriter(f)
-	for _, p := range sorted {
-		sum, err := SHA256(p)
-		if err != nil {
-			return err
-		}
-		if _, err := fmt.Fprintf(w, "%s  %s\n", sum, filepath.Base(p)); err != nil {
-			return err
-		}
-	}
-	return w.Flush()
+		return w.Flush()
+	})
 }
